@@ -1,0 +1,4 @@
+export * from "./configError";
+export * from "./schema";
+export * from "./loadConfig";
+export * from "./stackFile";

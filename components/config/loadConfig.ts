@@ -1,0 +1,236 @@
+import type { core as zcore } from "zod";
+import { checkApiKey, describeKeyProblem } from "../domain/keyFormat";
+import { fingerprint } from "../domain/fingerprint";
+import { KeyName, parseKeyName } from "../domain/keyName";
+import { maxAgeDaysFor } from "../domain/rotationAge";
+import { ConfigError, ConfigProblem } from "./configError";
+import { stackConfigSchema, StackConfigBody, Targets } from "./schema";
+
+export const CONFIG_NAMESPACE = "anthropic-key-rotation";
+
+/** Where config values come from: `pulumi.Config` in the program, a plain map in tests and tools. */
+export interface ConfigSource {
+    /** The stack's name, e.g. `prod`. */
+    readonly stack: string;
+    /** Raw config text by short key (Pulumi stores objects and lists as JSON text). */
+    get(key: string): string | undefined;
+    /** Every short key set for the namespace, when known, so typos are caught. */
+    keys?(): readonly string[];
+    /** Whether a key is stored as a secret; undefined when unknown. */
+    isSecret?(key: string): boolean | undefined;
+    /** Reference time for date checks (tests fix it). */
+    readonly now?: Date;
+}
+
+export interface RotationConfig extends Omit<StackConfigBody, "maxAgeDays" | "environment"> {
+    readonly stack: string;
+    readonly environment: string;
+    /** The trimmed, valid key. Plaintext: wrap it in `pulumi.secret` before it goes anywhere. */
+    readonly apiKey: string;
+    readonly keyName: string;
+    readonly parsedName: KeyName;
+    readonly fingerprint: string;
+    readonly maxAgeDays: number;
+    /** Things worth telling the operator that are not errors (never contain a secret). */
+    readonly notices: readonly string[];
+}
+
+const STRUCTURED_KEYS = new Set(["validation", "targets", "healthChecks", "emergency", "maxAgeDays", "endpoints"]);
+const KNOWN_KEYS = new Set([
+    "apiKey", "keyName", "environment", "workspace", "keyId", "validation", "targets", "healthChecks",
+    "revocation", "emergency", "maxAgeDays", "auditLog", "endpoints",
+]);
+const TARGET_KINDS = ["infisical", "heroku", "github", "commands"];
+
+const SET_KEY_FIX =
+    `read it from stdin so it never lands in shell history: pbpaste | pulumi config set --secret ${CONFIG_NAMESPACE}:apiKey -s <stack> ` +
+    `(or run pulumi config set --secret apiKey -s <stack> and paste at the prompt)`;
+
+export function loadRotationConfig(source: ConfigSource): RotationConfig {
+    const problems: ConfigProblem[] = [];
+    const notices: string[] = [];
+    const key = (k: string) => `${CONFIG_NAMESPACE}:${k}`;
+
+    for (const k of source.keys?.() ?? []) {
+        if (!KNOWN_KEYS.has(k)) {
+            problems.push({ key: key(k), message: "is not a setting this program knows", fix: `remove it, or correct the spelling (known settings: ${[...KNOWN_KEYS].join(", ")})` });
+        }
+    }
+
+    // --- structure of everything but the key and its name
+    const rawBody: Record<string, unknown> = {};
+    for (const k of KNOWN_KEYS) {
+        if (k === "apiKey" || k === "keyName") continue;
+        const text = source.get(k);
+        if (text === undefined) continue;
+        if (!STRUCTURED_KEYS.has(k)) {
+            rawBody[k] = text;
+            continue;
+        }
+        try {
+            rawBody[k] = JSON.parse(text);
+        } catch {
+            problems.push({ key: key(k), message: "is not valid JSON/YAML structure", fix: `set it with pulumi config set --path, or write it as a YAML object in Pulumi.${source.stack}.yaml` });
+        }
+    }
+    const parsed = stackConfigSchema.safeParse(rawBody);
+    let body: StackConfigBody | undefined;
+    if (parsed.success) {
+        body = parsed.data;
+    } else {
+        for (const issue of parsed.error.issues) problems.push(problemFromIssue(issue, key));
+    }
+    if (body) problems.push(...duplicateTargets(body.targets, key));
+
+    const environment = body?.environment ?? (typeof rawBody.environment === "string" ? rawBody.environment : source.stack);
+
+    // --- the key
+    let apiKey = "";
+    const rawKey = source.get("apiKey");
+    if (rawKey === undefined || rawKey.length === 0) {
+        problems.push({ key: key("apiKey"), message: "is not set", fix: `create the key in the Anthropic Console, then ${SET_KEY_FIX}` });
+    } else {
+        if (source.isSecret?.("apiKey") === false) {
+            problems.push({
+                key: key("apiKey"),
+                message: "is stored in plaintext in the stack file",
+                fix: `remove it (pulumi config rm apiKey -s ${source.stack}), then ${SET_KEY_FIX}; treat the key as leaked if the file was committed`,
+            });
+        }
+        const check = checkApiKey(rawKey);
+        if (check.problem) {
+            problems.push({
+                key: key("apiKey"),
+                message: `is not a usable Anthropic API key: ${describeKeyProblem(check.problem)}`,
+                fix: `copy the key again from the Anthropic Console, then ${SET_KEY_FIX}`,
+            });
+        } else {
+            apiKey = check.value;
+            if (check.trimmed) {
+                notices.push(`${key("apiKey")} had leading or trailing whitespace (a pasted newline?); the trimmed value is a valid key and is the one used. Re-set it to silence this notice.`);
+            }
+        }
+    }
+
+    // --- the key's Console name
+    let parsedName: KeyName | undefined;
+    const keyName = source.get("keyName")?.trim();
+    if (keyName === undefined || keyName.length === 0) {
+        problems.push({
+            key: key("keyName"),
+            message: "is not set",
+            fix: `set the key's Console name: pulumi config set keyName <project>-${environment}-<purpose>-<YYYY-MM-DD> -s ${source.stack}`,
+        });
+    } else {
+        const result = parseKeyName(keyName, { expectedEnvironment: environment, now: source.now });
+        if (result.ok) {
+            parsedName = result.name;
+        } else {
+            for (const p of result.problems) {
+                problems.push({
+                    key: key("keyName"),
+                    message: `"${keyName}" is not valid: ${p.message}`,
+                    fix:
+                        p.kind === "environment-mismatch"
+                            ? `use a key created for this environment, or set ${key("environment")} if the stack really is "${p.found}"`
+                            : `rename the key in the Console if needed and set keyName to its exact name, e.g. raxx-${environment}-agents-2026-11-23`,
+                });
+            }
+        }
+    }
+
+    if (problems.length > 0 || !body || !parsedName) throw new ConfigError(problems, source.stack);
+
+    const overrides = typeof body.maxAgeDays === "number" ? { [environment]: body.maxAgeDays } : body.maxAgeDays ?? {};
+    const { maxAgeDays: _ignored, environment: _env, ...rest } = body;
+    return {
+        ...rest,
+        stack: source.stack,
+        environment,
+        apiKey,
+        keyName: keyName!,
+        parsedName,
+        fingerprint: fingerprint(apiKey),
+        maxAgeDays: maxAgeDaysFor(environment, overrides),
+        notices,
+    };
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+    let out = "";
+    for (const part of path) out += typeof part === "number" ? `[${part}]` : out ? `.${String(part)}` : String(part);
+    return out;
+}
+
+function problemFromIssue(issue: zcore.$ZodIssue, key: (k: string) => string): ConfigProblem {
+    const where = key(pathText(issue.path));
+    if (issue.code === "unrecognized_keys") {
+        const path = issue.path;
+        if (path.length === 1 && path[0] === "targets") {
+            return {
+                key: where,
+                message: `has unknown target kind${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`,
+                fix: `use only ${TARGET_KINDS.join(", ")}; a consumer without a provider can be a "commands" target`,
+            };
+        }
+        return { key: where, message: `has unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`, fix: "remove or correct them (see the configuration reference in the README)" };
+    }
+    if (issue.code === "invalid_union") {
+        return {
+            key: where,
+            message: "is not a GitHub target",
+            fix: "use { repository, secretName } for a repository secret, add environment for an environment secret, or { organization, visibility, secretName } for an organization secret",
+        };
+    }
+    if (issue.code === "invalid_type" && issue.input === undefined) {
+        return { key: where, message: "is required", fix: "set it in the stack file (see the configuration reference in the README)" };
+    }
+    // Messages from the schema never contain values, only rules.
+    return { key: where, message: issue.message, fix: fixFor(issue) };
+}
+
+function fixFor(issue: zcore.$ZodIssue): string {
+    const last = issue.path[issue.path.length - 1];
+    if (issue.path.includes("vars")) return "rename the config var, e.g. ANTHROPIC_API_KEY or ANTHROPIC_API_KEY_AGENTS";
+    if (last === "secretName") return "use a name like ANTHROPIC_API_KEY or ANTHROPIC_API_KEY_STAGING";
+    if (last === "revocation") return "use none, verify or deactivate";
+    if (last === "mode") return "use messages (one cheap Messages call) or models (free, proves authentication only)";
+    return "correct the value (see the configuration reference in the README)";
+}
+
+function duplicateTargets(targets: Targets, key: (k: string) => string): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const check = <T>(kind: keyof Targets, list: readonly T[], identity: (t: T) => string, label: (t: T) => string) => {
+        const seen = new Map<string, number>();
+        list.forEach((t, i) => {
+            const id = identity(t);
+            const first = seen.get(id);
+            if (first !== undefined) {
+                problems.push({
+                    key: key(`targets.${kind}[${i}]`),
+                    message: `duplicates targets.${kind}[${first}] (${label(t)})`,
+                    fix: kind === "heroku" ? "list each app once and put all its vars in that entry's vars" : "remove one of the two entries",
+                });
+            } else {
+                seen.set(id, i);
+            }
+        });
+    };
+    check("infisical", targets.infisical, (t) => `${t.projectId}|${t.environment}|${t.secretPath}|${t.secretName}`, (t) => `${t.projectId}/${t.environment}${t.secretPath}${t.secretName}`);
+    check("heroku", targets.heroku, (t) => t.app, (t) => `app ${t.app}`);
+    check(
+        "github",
+        targets.github,
+        (t) => ("organization" in t ? `org|${t.organization}|${t.secretName}` : `repo|${t.repository}|${t.environment ?? ""}|${t.secretName.toUpperCase()}`),
+        (t) => ("organization" in t ? `org ${t.organization} secret ${t.secretName}` : `${t.repository}${t.environment ? ` env ${t.environment}` : ""} secret ${t.secretName}`),
+    );
+    check("commands", targets.commands, (t) => t.name, (t) => `command ${t.name}`);
+    for (const [i, app] of targets.heroku.entries()) {
+        const seen = new Set<string>();
+        for (const v of app.vars) {
+            if (seen.has(v)) problems.push({ key: key(`targets.heroku[${i}].vars`), message: `lists ${v} twice`, fix: "list each var once" });
+            seen.add(v);
+        }
+    }
+    return problems;
+}

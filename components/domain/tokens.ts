@@ -1,0 +1,11 @@
+/** Resource type tokens. Policies select on these, so they are public names: keep them stable. */
+export const TYPE_ANTHROPIC_KEY = "anthropic-key-rotation:index:AnthropicKey";
+export const TYPE_KEY_VALIDATION = "pulumi-nodejs:dynamic/anthropic:KeyValidation";
+export const TYPE_HEROKU_CONFIG_VARS = "pulumi-nodejs:dynamic/heroku:ConfigVars";
+export const TYPE_INFISICAL_SECRET = "pulumi-nodejs:dynamic/infisical:Secret";
+export const TYPE_GITHUB_REPO_SECRET = "github:index/actionsSecret:ActionsSecret";
+export const TYPE_GITHUB_ENV_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret";
+export const TYPE_GITHUB_ORG_SECRET = "github:index/actionsOrganizationSecret:ActionsOrganizationSecret";
+export const TYPE_COMMAND = "command:local:Command";
+
+export const GITHUB_SECRET_TYPES: readonly string[] = [TYPE_GITHUB_REPO_SECRET, TYPE_GITHUB_ENV_SECRET, TYPE_GITHUB_ORG_SECRET];
