@@ -1,5 +1,5 @@
 import { redact } from "../domain/keyFormat";
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, isRetryableStatus, RetryPolicy, serverRequestedDelayMs } from "./retryPolicy";
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, isRetryableStatus, RetryPolicy, serverRequestedDelayMs, withEnvironmentOverrides } from "./retryPolicy";
 
 /**
  * A small JSON-over-HTTP client with bounded retries, per-attempt timeouts and redaction, built on the
@@ -60,7 +60,8 @@ export class HttpClient {
     private readonly sleep: Sleep;
 
     constructor(private readonly options: HttpClientOptions = {}) {
-        this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+        // Explicit options win; environment overrides (operators, tests) come next; then the defaults.
+        this.policy = { ...withEnvironmentOverrides({ ...DEFAULT_RETRY_POLICY }), ...options.retry };
         this.sleep = options.sleep ?? realSleep;
     }
 

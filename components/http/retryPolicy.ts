@@ -20,6 +20,26 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
     attemptTimeoutMs: 15_000,
 };
 
+/**
+ * Operator (and test) overrides, read at call time inside the provider process:
+ * `ANTHROPIC_KEY_ROTATION_RETRY_BASE_MS`, `..._RETRY_MAX_DELAY_MS`, `..._RETRY_MAX_TOTAL_MS`,
+ * `..._RETRY_MAX_ATTEMPTS`, `..._ATTEMPT_TIMEOUT_MS`. Unset or invalid values keep the given policy.
+ */
+export function withEnvironmentOverrides(policy: RetryPolicy, env: NodeJS.ProcessEnv = process.env): RetryPolicy {
+    const num = (name: string): number | undefined => {
+        const raw = env[`ANTHROPIC_KEY_ROTATION_${name}`];
+        const value = raw === undefined ? NaN : Number(raw);
+        return Number.isFinite(value) && value >= 0 ? value : undefined;
+    };
+    return {
+        maxAttempts: Math.max(1, Math.floor(num("RETRY_MAX_ATTEMPTS") ?? policy.maxAttempts)),
+        baseDelayMs: num("RETRY_BASE_MS") ?? policy.baseDelayMs,
+        maxDelayMs: num("RETRY_MAX_DELAY_MS") ?? policy.maxDelayMs,
+        maxTotalMs: num("RETRY_MAX_TOTAL_MS") ?? policy.maxTotalMs,
+        attemptTimeoutMs: num("ATTEMPT_TIMEOUT_MS") ?? policy.attemptTimeoutMs,
+    };
+}
+
 /** Statuses worth another attempt: timeouts, conflicts, rate limits and server faults (incl. Anthropic's 529). */
 export function isRetryableStatus(status: number): boolean {
     return status === 408 || status === 409 || status === 429 || status >= 500;
