@@ -138,6 +138,7 @@ function describeTransportFailure(err: unknown, timeoutMs: number): string {
         if (err.name === "TimeoutError" || err.name === "AbortError") return `timed out after ${timeoutMs} ms`;
         const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
         if (cause?.code) return `connection failed: ${cause.code}`;
+        if (cause?.message) return `connection failed: ${cause.message}`;
         return `connection failed: ${err.message}`;
     }
     return "connection failed";
