@@ -1,0 +1,6 @@
+export * from "./stackInventory";
+export * from "./adminKeys";
+export * from "./audit";
+export * from "./format";
+export * from "./args";
+export * from "./run";
