@@ -41,6 +41,9 @@ export class TransportError extends Error {
         readonly attempts: number,
     ) {
         super(message);
+        // Set again explicitly: inside a serialized dynamic provider, Pulumi's closure serializer turns
+        // `super(message)` into `Error.call(this, message)`, which leaves `this.message` unset.
+        this.message = message;
         this.name = "TransportError";
     }
 }
