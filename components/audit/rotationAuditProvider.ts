@@ -1,0 +1,149 @@
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { redact } from "../domain/keyFormat";
+import {
+    AuditHealthResult,
+    AuditRecord,
+    AuditRevocation,
+    AuditTarget,
+    auditContextOf,
+    auditContextProblems,
+    DEFAULT_AUDIT_SECRET_NAME,
+    recordCompleted,
+} from "./auditLog";
+
+/**
+ * The dynamic provider behind `pulumi-nodejs:dynamic/audit:RotationAudit`: appends ONE
+ * `secret.rotate.completed` line when it is created and whenever the key's fingerprint changes, and keeps
+ * the record as its output (a stack output: no secret in it). It is the last resource of a rotation, so
+ * its line is written only when every earlier step (validation, writes, health, revocation) succeeded.
+ *
+ * Serialization: no credentials (there are none), no npm module at module scope (only a type import);
+ * fs/path/child_process are loaded inside auditLog's functions at run time.
+ */
+
+/** The engine's placeholder for a value not known during preview. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+type Props = Record<string, unknown>;
+
+export interface RotationAuditOutputs {
+    /** fingerprint of the key the last line was written for. */
+    readonly fingerprint: string;
+    /** The last `secret.rotate.completed` record (what the JSONL line holds). */
+    readonly record: AuditRecord;
+}
+
+export const rotationAuditProvider: dynamic.ResourceProvider = {
+    async check(_olds: Props, news: Props): Promise<dynamic.CheckResult> {
+        const failures: dynamic.CheckFailure[] = [];
+        const isUnknown = (v: unknown) => v === UNKNOWN;
+        for (const problem of auditContextProblems(news.audit, isUnknown)) failures.push({ property: "audit", reason: problem });
+        if (news.audit === undefined || news.audit === null) {
+            failures.push({ property: "audit", reason: "audit is required: {path, environment, keyName, newFingerprint, workspace, emergency}" });
+        }
+        if (news.targets !== undefined && !isUnknown(news.targets) && !Array.isArray(news.targets)) {
+            failures.push({ property: "targets", reason: "targets must be a list of {kind, target, fingerprint}" });
+        }
+        if (news.health !== undefined && news.health !== null && !isUnknown(news.health) && !Array.isArray(news.health)) {
+            failures.push({ property: "health", reason: "health must be the HealthChecks resource's results (a list)" });
+        }
+        // Nothing here may ever hold a key: refuse at check time, before any line could be attempted.
+        for (const [name, value] of Object.entries(news)) {
+            if (name === "__provider") continue;
+            const text = JSON.stringify(value) ?? "";
+            if (redact(text) !== text) failures.push({ property: name, reason: `${name} holds key material; an audit input must never carry a key` });
+        }
+        return { inputs: news, failures };
+    },
+
+    async diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
+        const fp = fingerprintOf(news.audit);
+        // Only a new key is a rotation event; changed targets or health URLs alone are not.
+        const changes = fp === UNKNOWN || fp === undefined || fp !== olds.fingerprint;
+        return { changes, replaces: [], deleteBeforeReplace: false };
+    },
+
+    async create(inputs: Props): Promise<dynamic.CreateResult> {
+        const outs = write(inputs, undefined);
+        return { id: idOf(inputs), outs };
+    },
+
+    async update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
+        const fp = fingerprintOf(news.audit);
+        if (fp !== undefined && fp === olds.fingerprint && olds.record) {
+            // Same key: not a rotation event. Keep the last record (no second line).
+            return { outs: { ...news, fingerprint: fp, record: olds.record } };
+        }
+        const previous = typeof olds.fingerprint === "string" ? olds.fingerprint : undefined;
+        return { outs: write(news, previous) };
+    },
+
+    async read(id: string, props?: Props): Promise<dynamic.ReadResult> {
+        // The audit file is history, not state to reconcile: refresh keeps what is recorded.
+        return { id, props: props ?? {} };
+    },
+
+    async delete(): Promise<void> {
+        // Audit lines are never removed: `pulumi destroy` leaves the file as it is.
+    },
+};
+
+function write(inputs: Props, ownPrevious: string | undefined): Props {
+    const context = auditContextOf(inputs.audit);
+    if (!context) {
+        throw new Error("audit: the audit context is missing or incomplete (environment, keyName, newFingerprint); this is a wiring bug in the program");
+    }
+    const given = typeof inputs.previousFingerprint === "string" && inputs.previousFingerprint ? inputs.previousFingerprint : undefined;
+    const record = recordCompleted(context, {
+        oldFingerprint: given ?? ownPrevious ?? null,
+        targets: targetsOf(inputs.targets),
+        health: healthOf(inputs.health),
+        revocation: revocationOf(inputs.revocation),
+        secretName: typeof inputs.secretName === "string" && inputs.secretName ? inputs.secretName : context.secretName ?? DEFAULT_AUDIT_SECRET_NAME,
+    });
+    return { ...inputs, fingerprint: context.newFingerprint, record };
+}
+
+/** The resource id: environment + key name, both public. Never derived from the key. */
+function idOf(inputs: Props): string {
+    const context = auditContextOf(inputs.audit);
+    return context ? `${context.environment}/${context.keyName}` : "rotation-audit";
+}
+
+function fingerprintOf(audit: unknown): string | undefined {
+    if (audit === UNKNOWN) return UNKNOWN;
+    if (!audit || typeof audit !== "object") return undefined;
+    const fp = (audit as Record<string, unknown>).newFingerprint;
+    return typeof fp === "string" ? fp : undefined;
+}
+
+function targetsOf(value: unknown): AuditTarget[] {
+    if (!Array.isArray(value)) return [];
+    return value
+        .filter((t): t is Record<string, unknown> => !!t && typeof t === "object")
+        .map((t) => ({
+            ...(typeof t.kind === "string" ? { kind: t.kind } : {}),
+            target: String(t.target ?? ""),
+            fingerprint: String(t.fingerprint ?? ""),
+        }));
+}
+
+function healthOf(value: unknown): AuditHealthResult[] {
+    if (!Array.isArray(value)) return [];
+    return value
+        .filter((h): h is Record<string, unknown> => !!h && typeof h === "object")
+        .map((h) => ({
+            url: String(h.url ?? ""),
+            ok: h.ok === true,
+            status: typeof h.status === "number" ? h.status : null,
+            attempts: typeof h.attempts === "number" ? h.attempts : 0,
+            seconds: typeof h.seconds === "number" ? h.seconds : 0,
+        }));
+}
+
+function revocationOf(value: unknown): AuditRevocation | null {
+    if (!value || typeof value !== "object") return null;
+    const v = value as Record<string, unknown>;
+    if (typeof v.mode !== "string") return null;
+    return { mode: v.mode, result: typeof v.result === "string" ? v.result : "" };
+}

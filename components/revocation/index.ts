@@ -1,0 +1,3 @@
+export * from "./previousKeyRevocation";
+export { probeKey, proveDead } from "./keyProof";
+export type { ProbeOutcome, ProofResult } from "./keyProof";

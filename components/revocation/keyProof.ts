@@ -1,0 +1,92 @@
+import { redact } from "../domain/keyFormat";
+import { HttpClient, parseJson, TransportError } from "../http/httpClient";
+
+/**
+ * The proof that a key is dead: `GET /v1/models?limit=1` with the key in `x-api-key` (the cheapest call:
+ * no tokens, the same authentication as every other endpoint) must answer 401. Any other answer means the
+ * key still authenticates (2xx, 403, 404, 429 …) or that the API could not be asked (5xx, no answer).
+ *
+ * No npm module, no credentials, nothing key-shaped at module scope: this file is serialized into the
+ * PreviousKeyRevocation provider.
+ */
+
+export const ANTHROPIC_VERSION_HEADER = "2023-06-01";
+export const DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com";
+
+export type ProbeOutcome =
+    /** 401: the key no longer authenticates. */
+    | { readonly kind: "dead"; readonly status: 401; readonly requestId?: string }
+    /** The key authenticated (2xx), or was recognised but refused for another reason (403/404/400/429). */
+    | { readonly kind: "alive"; readonly status: number; readonly detail: string; readonly requestId?: string }
+    /** The API failed (5xx after retries) or never answered: nothing proven either way. */
+    | { readonly kind: "unknown"; readonly status: number | null; readonly detail: string };
+
+export interface ProbeOptions {
+    readonly baseUrl: string;
+    /** Upper bound for this probe with its retries (5xx, transport), in ms. */
+    readonly maxTotalMs?: number;
+    /** Values to keep out of every message besides the key. */
+    readonly secrets?: readonly string[];
+}
+
+/** Asks the API whether `key` still authenticates. Never throws; never returns any part of the key. */
+export async function probeKey(key: string, options: ProbeOptions): Promise<ProbeOutcome> {
+    const base = normalizeBaseUrl(options.baseUrl);
+    const secrets = [key, ...(options.secrets ?? [])];
+    const http = new HttpClient(options.maxTotalMs !== undefined ? { retry: { maxTotalMs: Math.max(1, options.maxTotalMs) } } : {});
+    try {
+        const res = await http.send(
+            {
+                method: "GET",
+                url: `${base}/v1/models?limit=1`,
+                headers: { "x-api-key": key, "anthropic-version": ANTHROPIC_VERSION_HEADER, accept: "application/json" },
+            },
+            { step: "revocation", target: `Anthropic API (${base}/v1/models)`, secrets },
+        );
+        const requestId = res.headers["request-id"];
+        const body = parseJson(res.text) as { error?: { type?: unknown; message?: unknown } } | undefined;
+        const type = typeof body?.error?.type === "string" ? ` ${body.error.type}` : "";
+        const message = typeof body?.error?.message === "string" ? `: ${redact(body.error.message, secrets).slice(0, 200)}` : "";
+        const detail = redact(`HTTP ${res.status}${type}${message}${res.attempts > 1 ? ` after ${res.attempts} attempts` : ""}`, secrets);
+        if (res.status === 401) return { kind: "dead", status: 401, ...(requestId ? { requestId } : {}) };
+        if (res.status >= 500) return { kind: "unknown", status: res.status, detail };
+        return { kind: "alive", status: res.status, detail, ...(requestId ? { requestId } : {}) };
+    } catch (err) {
+        const detail = err instanceof TransportError ? err.message : err instanceof Error ? err.message : String(err);
+        return { kind: "unknown", status: null, detail: redact(detail, secrets) };
+    }
+}
+
+export interface ProveDeadOptions extends ProbeOptions {
+    /** Keep asking until this many ms have passed (propagation of a deactivation). */
+    readonly timeoutMs: number;
+    /** Between probes. */
+    readonly intervalMs: number;
+}
+
+export interface ProofResult {
+    readonly proven: boolean;
+    readonly attempts: number;
+    readonly elapsedMs: number;
+    /** The last outcome (the 401 when proven). */
+    readonly last: ProbeOutcome;
+}
+
+/** Probes until the key answers 401 or the time is up. */
+export async function proveDead(key: string, options: ProveDeadOptions): Promise<ProofResult> {
+    const started = Date.now();
+    let attempts = 0;
+    for (;;) {
+        attempts += 1;
+        const remaining = options.timeoutMs - (Date.now() - started);
+        const last = await probeKey(key, { ...options, maxTotalMs: Math.max(1000, Math.min(remaining, 30_000)) });
+        const elapsedMs = Date.now() - started;
+        if (last.kind === "dead") return { proven: true, attempts, elapsedMs, last };
+        if (elapsedMs + options.intervalMs > options.timeoutMs) return { proven: false, attempts, elapsedMs, last };
+        await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
+    }
+}
+
+export function normalizeBaseUrl(url: string | undefined): string {
+    return ((url ?? "").trim() || DEFAULT_ANTHROPIC_URL).replace(/\/+$/, "");
+}

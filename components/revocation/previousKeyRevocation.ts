@@ -1,0 +1,75 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { AuditContext } from "../audit/auditLog";
+import { previousKeyRevocationProvider, RevocationMode } from "./previousKeyRevocationProvider";
+
+export {
+    previousKeyRevocationProvider,
+    ADMIN_KEY_ENV,
+    DEFAULT_PROOF_INTERVAL_SECONDS,
+    DEFAULT_PROOF_TIMEOUT_SECONDS,
+    RESULT_NO_PREVIOUS_KEY,
+    STEP_REVOCATION,
+} from "./previousKeyRevocationProvider";
+export type { PreviousKeyRevocationOutputs, RevocationMode } from "./previousKeyRevocationProvider";
+
+export interface PreviousKeyRevocationArgs {
+    /** The CURRENT (new) key. Wrapped in pulumi.secret here whatever the caller passes. */
+    readonly apiKey: pulumi.Input<string>;
+    /** fingerprint(apiKey). A change of fingerprint is what makes the old key "previous". */
+    readonly fingerprint: pulumi.Input<string>;
+    /** The current key's Admin API id (KeyValidation.keyId); remembered so the NEXT rotation can deactivate it by id. */
+    readonly keyId?: pulumi.Input<string | undefined>;
+    /** none | verify | deactivate (default verify). */
+    readonly mode: pulumi.Input<RevocationMode>;
+    /** Emergency rotation: recorded in the audit; the caller orders this resource before the fan-out. */
+    readonly emergency?: pulumi.Input<boolean>;
+    /** Anthropic API base URL; default https://api.anthropic.com. */
+    readonly baseUrl?: pulumi.Input<string | undefined>;
+    /** How long to keep probing for the 401 after a deactivation (default 60 s). */
+    readonly proofTimeoutSeconds?: pulumi.Input<number>;
+    /** Between probes (default 2 s). */
+    readonly proofIntervalSeconds?: pulumi.Input<number>;
+    /** So a failure leaves a secret.rotate.failed line. */
+    readonly audit?: pulumi.Input<AuditContext>;
+}
+
+/**
+ * `pulumi-nodejs:dynamic/anthropic:PreviousKeyRevocation`: when the key changes, verifies (verify) or
+ * deactivates through the Admin API and then proves (deactivate) that the PREVIOUS key answers 401.
+ * The previous key stays in this resource's state (secret) until that proof succeeds, then it is dropped.
+ * Credentials: ANTHROPIC_ADMIN_API_KEY in the environment of `pulumi` (deactivate only), read at run time.
+ */
+export class PreviousKeyRevocation extends pulumi.dynamic.Resource {
+    public readonly fingerprint!: pulumi.Output<string>;
+    public readonly keyId!: pulumi.Output<string | null>;
+    public readonly mode!: pulumi.Output<RevocationMode>;
+    public readonly emergency!: pulumi.Output<boolean>;
+    /** Fingerprint of the key the last rotation revoked / verified / skipped (null on the first run). */
+    public readonly previousFingerprint!: pulumi.Output<string | null>;
+    public readonly previousKeyId!: pulumi.Output<string | null>;
+    /** e.g. "deactivated apikey_…; 401 proven after 2.1 s", "no previous key", "skipped: …". */
+    public readonly result!: pulumi.Output<string>;
+    public readonly provedAt!: pulumi.Output<string | null>;
+    /** { mode, result }: pass it to RotationAudit's `revocation`. */
+    public readonly summary!: pulumi.Output<{ mode: RevocationMode; result: string }>;
+
+    constructor(name: string, args: PreviousKeyRevocationArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            previousKeyRevocationProvider,
+            name,
+            {
+                ...args,
+                apiKey: pulumi.secret(args.apiKey),
+                previousFingerprint: undefined,
+                previousKeyId: undefined,
+                result: undefined,
+                provedAt: undefined,
+                summary: undefined,
+            },
+            // The output `apiKey` has the secret input's name, so the engine keeps it secret; listed again to be explicit.
+            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "apiKey"] },
+            "anthropic",
+            "PreviousKeyRevocation",
+        );
+    }
+}
