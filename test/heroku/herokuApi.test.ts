@@ -156,6 +156,21 @@ describe("HerokuApi errors", () => {
         expect(heroku.calls("GET").map((r) => r.outcome)).toEqual([429, 200]);
     });
 
+    it("429: waits what Retry-After asks when sent, else exponential backoff", async () => {
+        const waits: number[] = [];
+        const http = new HttpClient({ retry: { maxDelayMs: 60_000, maxTotalMs: 60_000, baseDelayMs: 400 }, sleep: async (ms) => void waits.push(ms) });
+        const client = new HerokuApi({ apiUrl: heroku.url, http });
+        heroku.injectFault({ fault: { kind: "status", status: 429, headers: { "Retry-After": "7" }, body: { id: "rate_limit", message: "slow down" } } });
+        await client.getConfigVars(APP);
+        heroku.injectFault({ fault: { kind: "status", status: 429, body: { id: "rate_limit", message: "slow down" } }, times: 2 });
+        await client.getConfigVars(APP);
+        expect(waits[0]).toBe(7000);
+        expect(waits[1]).toBeGreaterThanOrEqual(300); // 400 ms ± 25 %
+        expect(waits[1]).toBeLessThanOrEqual(500);
+        expect(waits[2]).toBeGreaterThanOrEqual(600); // then 800 ms ± 25 %
+        expect(waits[2]).toBeLessThanOrEqual(1000);
+    });
+
     it("429 that does not clear: bounded retries, then a clear error", async () => {
         heroku.injectFault({ fault: { kind: "status", status: 429, headers: { "RateLimit-Remaining": "0" }, body: { id: "rate_limit", message: "Your account reached the API rate limit" } }, times: 99 });
         const started = Date.now();

@@ -86,6 +86,7 @@ describe("check", () => {
             apiUrl: "https://api.heroku.com",
             removeOnDelete: false,
         });
+        expect(heroku.requests).toHaveLength(0);
     });
 
     it("trims a pasted newline from the key and drops stray properties", async () => {
