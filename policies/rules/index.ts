@@ -1,0 +1,39 @@
+/** Every policy of the pack, in the order the analyzer runs them. */
+import type { Policies } from "@pulumi/policy";
+import { environmentIsolationPolicy } from "./environmentIsolation";
+import { githubSecretNamePolicy } from "./githubSecretName";
+import { herokuConfigVarNamePolicy } from "./herokuConfigVarName";
+import { keyNamePolicy } from "./keyName";
+import { maxAgePolicy } from "./maxAge";
+import { noPlaintextPolicy } from "./noPlaintext";
+import { rotationDuePolicy } from "./rotationDue";
+import { validatedBeforeFanoutPolicy } from "./validatedBeforeFanout";
+import { validationCostPolicy } from "./validationCost";
+
+export const POLICY_PACK_NAME = "anthropic-key-rotation";
+
+export const policies: Policies = [
+    keyNamePolicy,
+    maxAgePolicy,
+    rotationDuePolicy,
+    noPlaintextPolicy,
+    validatedBeforeFanoutPolicy,
+    environmentIsolationPolicy,
+    validationCostPolicy,
+    githubSecretNamePolicy,
+    herokuConfigVarNamePolicy,
+];
+
+export * from "./common";
+export * from "./environments";
+export * from "./age";
+export * from "./keyName";
+export * from "./maxAge";
+export * from "./rotationDue";
+export * from "./noPlaintext";
+export * from "./validatedBeforeFanout";
+export * from "./environmentIsolation";
+export * from "./validationCost";
+export * from "./naming";
+export * from "./githubSecretName";
+export * from "./herokuConfigVarName";

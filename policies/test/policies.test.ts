@@ -1,0 +1,387 @@
+/**
+ * Every policy as a plain function: hand-built argument bags (props wrapped in the analyzer's unknown-checking
+ * proxy) and a collecting reportViolation. The same cases run through the real analyzer in analyzer.test.ts.
+ */
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ResourceValidation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import {
+    DEFAULT_ALLOWED_PROPERTIES,
+    DEFAULT_DETECT_IN,
+    environmentsIn,
+    PolicyConfigError,
+    policies,
+    resolveConfig,
+    rotationDueConfig,
+    scrub,
+    stackContext,
+    validateMaxAge,
+    validateRotationDue,
+    environmentIsolationPolicy,
+    keyNameConfig,
+    maxAgeConfig,
+    noPlaintextConfig,
+    environmentIsolationConfig,
+    validationCostConfig,
+    githubSecretNameConfig,
+    herokuConfigVarNameConfig,
+    canonicalEnvironment,
+} from "../rules";
+import { RESOURCE_CASES, STACK_CASES, STAGING_RESOURCE_CASES, STAGING_STACK_CASES } from "./support/cases";
+import {
+    ALL_FAKE_KEYS,
+    COLLECTED_MESSAGES,
+    collector,
+    daysAgo,
+    githubRepoSecret,
+    herokuVars,
+    keyValidation,
+    KEYS,
+    leaksSecret,
+    prodStack,
+    resourceArgs,
+    stackArgs,
+    urnOf,
+} from "./support/fixtures";
+
+const byName = new Map(policies.map((p) => [p.name, p]));
+
+function resourcePolicy(name: string): ResourceValidation {
+    const p = byName.get(name) as ResourceValidationPolicy | undefined;
+    if (!p?.validateResource || Array.isArray(p.validateResource)) throw new Error(`${name} is not a single-function resource policy`);
+    return p.validateResource;
+}
+
+function stackPolicy(name: string): StackValidationPolicy {
+    const p = byName.get(name) as StackValidationPolicy | undefined;
+    if (!p?.validateStack) throw new Error(`${name} is not a stack policy`);
+    return p;
+}
+
+function expectOutcome(messages: string[], expected: readonly RegExp[]) {
+    if (expected.length === 0) {
+        expect(messages).toEqual([]);
+        return;
+    }
+    expect(messages.length).toBeGreaterThan(0);
+    for (const re of expected) expect(messages.some((m) => re.test(m)), `no message matches ${re}:\n${messages.join("\n")}`).toBe(true);
+}
+
+const savedEnv = { ...process.env };
+function setStack(stack: string | undefined, config?: Record<string, string>) {
+    delete process.env.PULUMI_STACK;
+    delete process.env.PULUMI_NODEJS_STACK;
+    delete process.env.PULUMI_CONFIG;
+    if (stack) process.env.PULUMI_STACK = stack;
+    if (config) process.env.PULUMI_CONFIG = JSON.stringify(config);
+}
+beforeEach(() => setStack("prod"));
+afterEach(() => {
+    for (const k of ["PULUMI_STACK", "PULUMI_NODEJS_STACK", "PULUMI_CONFIG"]) {
+        if (savedEnv[k] === undefined) delete process.env[k];
+        else process.env[k] = savedEnv[k];
+    }
+});
+
+describe("the pack's policies", () => {
+    it("has one policy per rule, with the documented names, enforcement levels and config schemas", () => {
+        const summary = policies.map((p) => [p.name, p.enforcementLevel, "validateStack" in p ? "stack" : "resource", Object.keys(p.configSchema?.properties ?? {}).sort()]);
+        expect(summary).toEqual([
+            ["anthropic-key-name", "mandatory", "resource", ["checkStackName", "projectPattern", "purposePattern"]],
+            ["anthropic-key-max-age", "mandatory", "resource", ["maxAgeDays", "otherEnvironmentsMaxAgeDays"]],
+            ["anthropic-key-rotation-due", "advisory", "resource", ["maxAgeDays", "otherEnvironmentsMaxAgeDays", "urgentDays", "warnDays"]],
+            ["anthropic-key-no-plaintext", "mandatory", "resource", ["allowedProperties"]],
+            ["anthropic-key-validated-before-fanout", "mandatory", "stack", []],
+            ["anthropic-key-environment-isolation", "mandatory", "stack", ["detectIn", "environmentAliases", "exemptResources"]],
+            ["anthropic-key-validation-cost", "advisory", "resource", ["allowDatedVariants", "allowedModels", "maxTokens"]],
+            ["github-secret-name", "mandatory", "resource", ["convention", "conventionAppliesTo"]],
+            ["heroku-config-var-name", "mandatory", "resource", ["convention"]],
+        ]);
+        for (const p of policies) expect(p.description.length).toBeGreaterThan(20);
+    });
+
+    it("passes a clean prod stack without a single message", () => {
+        const c = collector();
+        for (const r of prodStack()) {
+            for (const p of policies) {
+                if ("validateResource" in p && typeof p.validateResource === "function") p.validateResource(resourceArgs(r), c.report);
+            }
+        }
+        for (const p of policies) if ("validateStack" in p) p.validateStack(stackArgs(prodStack()), c.report);
+        expect(c.messages).toEqual([]);
+    });
+
+    it("every config default passes its own validation", () => {
+        for (const spec of [keyNameConfig, maxAgeConfig, rotationDueConfig, noPlaintextConfig, environmentIsolationConfig, validationCostConfig, githubSecretNameConfig, herokuConfigVarNameConfig]) {
+            expect(() => resolveConfig(spec as never, {})).not.toThrow();
+        }
+    });
+});
+
+describe("resource policies, case by case", () => {
+    for (const c of RESOURCE_CASES) {
+        it(`${c.policy}: ${c.title}`, () => {
+            const col = collector();
+            void resourcePolicy(c.policy)(resourceArgs(c.resource), col.report);
+            expectOutcome(col.messages, c.expect);
+        });
+    }
+
+    it("ignores resources of other types", () => {
+        const col = collector();
+        for (const name of ["anthropic-key-name", "anthropic-key-max-age", "anthropic-key-rotation-due", "anthropic-key-validation-cost"]) {
+            void resourcePolicy(name)(resourceArgs(herokuVars({ keyName: "x", environment: "prod" })), col.report);
+        }
+        void resourcePolicy("github-secret-name")(resourceArgs(herokuVars({ secretName: "bad-name" })), col.report);
+        void resourcePolicy("heroku-config-var-name")(resourceArgs(githubRepoSecret({ vars: ["bad-name"] })), col.report);
+        expect(col.messages).toEqual([]);
+    });
+
+    it("stays silent on values that are unknown during preview instead of failing the preview", () => {
+        const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        const col = collector();
+        const kv = keyValidation({ keyName: unknown, environment: unknown, createdAt: unknown, model: unknown, mode: unknown });
+        for (const p of policies) {
+            if ("validateResource" in p && typeof p.validateResource === "function") p.validateResource(resourceArgs(kv), col.report);
+        }
+        void resourcePolicy("anthropic-key-no-plaintext")(resourceArgs(herokuVars({ apiKey: unknown, vars: unknown })), col.report);
+        void resourcePolicy("heroku-config-var-name")(resourceArgs(herokuVars({ vars: [unknown] })), col.report);
+        expect(col.messages).toEqual([]);
+    });
+});
+
+describe("stack policies, case by case", () => {
+    for (const c of STACK_CASES) {
+        it(`${c.policy}: ${c.title}`, () => {
+            const col = collector();
+            void stackPolicy(c.policy).validateStack(stackArgs(c.resources), col.report);
+            expectOutcome(col.messages, c.expect);
+            for (const name of c.urnsOf ?? []) {
+                const r = c.resources.find((x) => x.name === name)!;
+                expect(col.urns).toContain(urnOf(r));
+            }
+        });
+    }
+});
+
+describe("the stack's own environment", () => {
+    for (const c of STAGING_STACK_CASES) {
+        it(`${c.policy}: ${c.title}`, () => {
+            setStack("staging");
+            const col = collector();
+            void stackPolicy(c.policy).validateStack(stackArgs(c.resources, {}, "staging"), col.report);
+            expectOutcome(col.messages, c.expect);
+        });
+    }
+    for (const c of STAGING_RESOURCE_CASES) {
+        it(`${c.policy}: ${c.title}`, () => {
+            setStack("staging");
+            const col = collector();
+            void resourcePolicy(c.policy)(resourceArgs(c.resource, {}, "staging"), col.report);
+            expectOutcome(col.messages, c.expect);
+        });
+    }
+
+    it("the environment config outranks the stack name", () => {
+        setStack("prod-eu", { "anthropic-key-rotation:environment": "prod", "anthropic-key-rotation:apiKey": KEYS.prod });
+        expect(stackContext()).toEqual({ stack: "prod-eu", configEnvironment: "prod" });
+        const ok = collector();
+        void resourcePolicy("anthropic-key-name")(resourceArgs(keyValidation()), ok.report);
+        expect(ok.messages).toEqual([]);
+
+        setStack("prod", { "anthropic-key-rotation:environment": "staging" });
+        const bad = collector();
+        void resourcePolicy("anthropic-key-name")(resourceArgs(keyValidation()), bad.report);
+        expect(bad.messages.join("\n")).toMatch(/the `environment` input is "prod" but the stack's environment config is "staging"/);
+        const iso = collector();
+        void environmentIsolationPolicy.validateStack(stackArgs(prodStack()), iso.report);
+        expect(iso.messages.join("\n")).toMatch(/it validates a prod key, but the stack's environment config \("staging"\) says this stack is staging/);
+    });
+
+    it("a stack name that is no environment name is not compared", () => {
+        setStack("rehearsal");
+        const col = collector();
+        void resourcePolicy("anthropic-key-name")(resourceArgs(keyValidation()), col.report);
+        void environmentIsolationPolicy.validateStack(stackArgs(prodStack()), col.report);
+        expect(col.messages).toEqual([]);
+    });
+
+    it("checkStackName: false turns the comparison off", () => {
+        setStack("staging");
+        const col = collector();
+        void resourcePolicy("anthropic-key-name")(resourceArgs(keyValidation(), { checkStackName: false }), col.report);
+        expect(col.messages).toEqual([]);
+    });
+
+    it("recognises environment words in consumer names", () => {
+        expect(environmentsIn("raxx-api-prod")).toEqual(["prod"]);
+        expect(environmentsIn("ANTHROPIC_API_KEY_STAGING")).toEqual(["staging"]);
+        expect(environmentsIn("/anthropic/development")).toEqual(["dev"]);
+        expect(environmentsIn("raxx-app/agents")).toEqual([]);
+        expect(environmentsIn("prodigy-staged")).toEqual([]);
+        expect(canonicalEnvironment("production")).toBe("prod");
+        expect(canonicalEnvironment("qa")).toBe("qa");
+    });
+});
+
+describe("policy config", () => {
+    it("anthropic-key-max-age: a lower limit turns a passing key into a violation", () => {
+        const kv = keyValidation({ createdAt: daysAgo(45), keyName: `raxx-prod-agents-${daysAgo(45)}` });
+        const pass = collector();
+        validateMaxAge(resourceArgs(kv), pass.report);
+        expect(pass.messages).toEqual([]);
+        const fail = collector();
+        validateMaxAge(resourceArgs(kv, { maxAgeDays: { prod: 30 } }), fail.report);
+        expect(fail.messages.join("\n")).toMatch(/is 45 days old .* the maximum for prod is 30 days/);
+    });
+
+    it("anthropic-key-max-age: the security policy's 180 days can be configured", () => {
+        const kv = keyValidation({ createdAt: daysAgo(150), keyName: `raxx-prod-agents-${daysAgo(150)}` });
+        const col = collector();
+        validateMaxAge(resourceArgs(kv, { maxAgeDays: { prod: 180 } }), col.report);
+        expect(col.messages).toEqual([]);
+    });
+
+    it("anthropic-key-max-age: environments without an entry use otherEnvironmentsMaxAgeDays", () => {
+        const kv = keyValidation({ environment: "qa", createdAt: daysAgo(40), keyName: `raxx-qa-agents-${daysAgo(40)}` });
+        const col = collector();
+        validateMaxAge(resourceArgs(kv, { otherEnvironmentsMaxAgeDays: 30 }), col.report);
+        expect(col.messages.join("\n")).toMatch(/the maximum for qa is 30 days/);
+    });
+
+    it("anthropic-key-max-age: a fixed reference date makes the check reproducible", () => {
+        const kv = keyValidation({ createdAt: "2026-01-01", keyName: "raxx-prod-agents-2026-01-01" });
+        const col = collector();
+        validateMaxAge(resourceArgs(kv), col.report, new Date("2026-04-02T12:00:00Z"));
+        expect(col.messages.join("\n")).toMatch(/is 91 days old .* due on 2026-04-01, 1 day\(s\) ago/);
+    });
+
+    it("anthropic-key-rotation-due: a wider window warns earlier", () => {
+        const kv = keyValidation({ createdAt: daysAgo(65), keyName: `raxx-prod-agents-${daysAgo(65)}` });
+        const quiet = collector();
+        validateRotationDue(resourceArgs(kv), quiet.report);
+        expect(quiet.messages).toEqual([]);
+        const warn = collector();
+        validateRotationDue(resourceArgs(kv, { warnDays: 30, urgentDays: 7 }), warn.report);
+        expect(warn.messages.join("\n")).toMatch(/25 day\(s\) left/);
+    });
+
+    it("anthropic-key-name: project and purpose patterns", () => {
+        const col = collector();
+        void resourcePolicy("anthropic-key-name")(resourceArgs(keyValidation(), { projectPattern: "^acme$", purposePattern: "^(api|web)$" }), col.report);
+        expect(col.messages.join("\n")).toMatch(/the project part "raxx" does not match the allowed pattern \^acme\$/);
+        expect(col.messages.join("\n")).toMatch(/the purpose part "agents" does not match the allowed pattern/);
+    });
+
+    it("anthropic-key-validation-cost: allow-list and token limit", () => {
+        const col = collector();
+        void resourcePolicy("anthropic-key-validation-cost")(resourceArgs(keyValidation({ model: "claude-haiku-4-5-20251001" }), { allowDatedVariants: false, maxTokens: 5 }), col.report);
+        expect(col.messages.join("\n")).toMatch(/not among the cheapest models \(claude-haiku-4-5\)/);
+        expect(col.messages.join("\n")).toMatch(/at most 5/);
+        const ok = collector();
+        void resourcePolicy("anthropic-key-validation-cost")(resourceArgs(keyValidation({ model: "claude-3-5-haiku-latest" }), { allowedModels: ["claude-3-5-haiku-latest"] }), ok.report);
+        expect(ok.messages).toEqual([]);
+    });
+
+    it("anthropic-key-no-plaintext: the allowed properties are configurable", () => {
+        const col = collector();
+        const cfg = { allowedProperties: { ...DEFAULT_ALLOWED_PROPERTIES, "command:local:Command": ["environment.ANTHROPIC_API_KEY"] } };
+        void resourcePolicy("anthropic-key-no-plaintext")(resourceArgs(githubRepoSecret()), col.report);
+        expect(col.messages).toEqual([]);
+        const cmd = { ...prodStack().find((r) => r.name === "fly-agents-prod")! };
+        void resourcePolicy("anthropic-key-no-plaintext")(resourceArgs({ ...cmd, props: { ...cmd.props, environment: { ANTHROPIC_API_KEY: KEYS.prod } } }, cfg), col.report);
+        expect(col.messages).toEqual([]);
+        void resourcePolicy("anthropic-key-no-plaintext")(resourceArgs({ ...cmd, props: { ...cmd.props, environment: { OTHER: KEYS.prod } } }, cfg), col.report);
+        expect(col.messages.join("\n")).toMatch(/property `environment\.OTHER` contains an Anthropic key/);
+    });
+
+    it("anthropic-key-environment-isolation: detection fields and exemptions", () => {
+        const stack = [...prodStack(), githubRepoSecret({ repository: "api-staging-tools" }, "github-tools")];
+        const off = collector();
+        void environmentIsolationPolicy.validateStack(stackArgs(stack), off.report);
+        expect(off.messages).toEqual([]);
+        const on = collector();
+        void environmentIsolationPolicy.validateStack(stackArgs(stack, { detectIn: [...DEFAULT_DETECT_IN, "github.repository"] }), on.report);
+        expect(on.messages.join("\n")).toMatch(/GitHub repository \(`repository`\) "api-staging-tools" points at the staging environment/);
+        const exempt = collector();
+        void environmentIsolationPolicy.validateStack(stackArgs(stack, { detectIn: [...DEFAULT_DETECT_IN, "github.repository"], exemptResources: ["github-tools"] }), exempt.report);
+        expect(exempt.messages).toEqual([]);
+        const aliases = collector();
+        const live = [...prodStack(), herokuVars({ app: "raxx-api-live" }, "heroku-live")];
+        void environmentIsolationPolicy.validateStack(stackArgs(live, { environmentAliases: { prod: ["prod", "production"], staging: ["staging"], sandbox: ["live"] } }), aliases.report);
+        expect(aliases.messages.join("\n")).toMatch(/"raxx-api-live" points at the sandbox environment/);
+    });
+
+    it("github-secret-name and heroku-config-var-name: the convention is configurable", () => {
+        const col = collector();
+        void resourcePolicy("heroku-config-var-name")(resourceArgs(herokuVars({ vars: ["CLAUDE_KEY"] }), { convention: "^CLAUDE_[A-Z]+$" }), col.report);
+        void resourcePolicy("github-secret-name")(resourceArgs(githubRepoSecret({ secretName: "CLAUDE_KEY" }), { convention: "^CLAUDE_[A-Z]+$" }), col.report);
+        expect(col.messages).toEqual([]);
+        void resourcePolicy("github-secret-name")(resourceArgs(githubRepoSecret({ secretName: "NPM_TOKEN", plaintextValue: "x" }), { conventionAppliesTo: "all" }), col.report);
+        expect(col.messages.join("\n")).toMatch(/"NPM_TOKEN" does not follow the naming convention/);
+    });
+
+    describe("invalid config is rejected with a message that names the policy, the setting and the fix", () => {
+        const cases: [string, () => void, RegExp][] = [
+            ["urgentDays above warnDays", () => validateRotationDue(resourceArgs(keyValidation(), { warnDays: 5, urgentDays: 6 }), collector().report), /invalid policy pack config for "anthropic-key-rotation-due": urgentDays \(6\) must not exceed warnDays \(5\)/],
+            ["a misspelt setting", () => validateMaxAge(resourceArgs(keyValidation(), { maxAge: 30 }), collector().report), /"maxAge" is not a setting of this policy \(known: maxAgeDays, otherEnvironmentsMaxAgeDays\)/],
+            ["a non-integer limit", () => validateMaxAge(resourceArgs(keyValidation(), { maxAgeDays: { prod: "ninety" } }), collector().report), /maxAgeDays\.prod must be integer, got string/],
+            ["a zero limit", () => validateMaxAge(resourceArgs(keyValidation(), { maxAgeDays: { prod: 0 } }), collector().report), /maxAgeDays\.prod must be at least 1, got 0/],
+            ["a broken regular expression", () => void resourcePolicy("anthropic-key-name")(resourceArgs(keyValidation(), { projectPattern: "([" }), collector().report), /projectPattern is not a valid regular expression/],
+            ["an unknown detection field", () => void environmentIsolationPolicy.validateStack(stackArgs(prodStack(), { detectIn: ["heroku.appname"] }), collector().report), /detectIn\[0\] must be one of/],
+            ["a bad alias key", () => void environmentIsolationPolicy.validateStack(stackArgs(prodStack(), { environmentAliases: { Prod: ["prod"] } }), collector().report), /environmentAliases key "Prod" must be a lower-case environment name/],
+        ];
+        for (const [title, run, re] of cases) {
+            it(title, () => {
+                expect(run).toThrow(PolicyConfigError);
+                expect(run).toThrow(re);
+                try {
+                    run();
+                } catch (e) {
+                    expect(String((e as Error).message)).toMatch(/Fix the "[a-z-]+" entry of the file given to --policy-pack-config/);
+                }
+            });
+        }
+        it("an empty model allow-list", () => {
+            expect(() => resolveConfig(validationCostConfig, { allowedModels: [] })).toThrow(/allowedModels needs at least 1 entry/);
+        });
+    });
+});
+
+describe("no secret ever reaches a violation message", () => {
+    it("scrubs keys, their fragments and anything key-shaped", () => {
+        const key = KEYS.prod;
+        expect(scrub(`a ${key} b`, [key])).toBe("a [REDACTED] b");
+        expect(leaksSecret(scrub(`tail ${key.slice(13)} only`, [key]))).toBe(false);
+        expect(leaksSecret(`x ${key} y`)).toBe(true);
+        expect(leaksSecret(`x ${key.slice(20, 40)} y`)).toBe(true);
+    });
+
+    it("a key smuggled into any checked field is never echoed", () => {
+        const col = collector();
+        const k = KEYS.prodNext;
+        const bad = [
+            keyValidation({ keyName: k, environment: k, model: k, createdAt: k }),
+            keyValidation({ keyName: `raxx-prod-${k.replace(/^sk-ant-/, "")}-2026-01-01` }),
+            herokuVars({ app: k, vars: [k, `ANTHROPIC_${k}`] }),
+            githubRepoSecret({ secretName: k, repository: k }),
+            { ...herokuVars(), name: `heroku-${k}` },
+        ];
+        for (const r of bad) {
+            for (const p of policies) {
+                if ("validateResource" in p && typeof p.validateResource === "function") p.validateResource(resourceArgs(r), col.report);
+            }
+        }
+        for (const p of policies) if ("validateStack" in p) p.validateStack(stackArgs([...prodStack(), ...bad.slice(2)]), col.report);
+        expect(col.messages.length).toBeGreaterThan(5);
+        for (const m of col.messages) expect(leaksSecret(m), m).toBe(false);
+    });
+
+    afterAll(() => {
+        // Every message any test in this file collected.
+        expect(COLLECTED_MESSAGES.length).toBeGreaterThan(40);
+        for (const m of COLLECTED_MESSAGES) {
+            expect(leaksSecret(m), m).toBe(false);
+            for (const key of ALL_FAKE_KEYS) expect(m).not.toContain(key);
+        }
+    });
+});
