@@ -1,5 +1,4 @@
 import { parseIsoDate } from "../domain/dates";
-import { DEFAULT_PAGE_SIZE } from "./adminKeys";
 
 /** Command-line options of `npm run status`. */
 export interface StatusOptions {
@@ -11,7 +10,6 @@ export interface StatusOptions {
     readonly dir?: string;
     /** Admin API base URL; default ANTHROPIC_BASE_URL, then https://api.anthropic.com. */
     readonly anthropicUrl?: string;
-    readonly pageSize: number;
     /** With --live: audit warnings (unmanaged keys, bad names) also make the exit code 2. */
     readonly strict: boolean;
     /** Also print GitHub Actions annotations (::warning / ::error) for due, overdue and problem rows. */
@@ -40,7 +38,6 @@ Options:
                          (needs ANTHROPIC_ADMIN_API_KEY): unmanaged keys, names breaking the convention,
                          active keys past their max age, inactive keys still referenced by a stack
   --anthropic-url URL    Admin API base URL (default: ANTHROPIC_BASE_URL, else https://api.anthropic.com)
-  --page-size N          keys per Admin API page, 1-1000 (default ${DEFAULT_PAGE_SIZE})
   --strict               with --live, audit warnings also fail (exit 2)
   --github               also print GitHub Actions annotations for due, overdue and problem rows
   -h, --help             show this help
@@ -61,7 +58,6 @@ export function parseStatusArgs(argv: readonly string[]): StatusOptions {
     let now: Date | undefined;
     let dir: string | undefined;
     let anthropicUrl: string | undefined;
-    let pageSize = DEFAULT_PAGE_SIZE;
 
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i]!;
@@ -110,20 +106,13 @@ export function parseStatusArgs(argv: readonly string[]): StatusOptions {
             case "--anthropic-url":
                 anthropicUrl = checkUrl(value(), "--anthropic-url");
                 break;
-            case "--page-size": {
-                const text = value();
-                const n = Number(text);
-                if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`--page-size must be a whole number from 1 to 1000 (got "${text}")`);
-                pageSize = n;
-                break;
-            }
             default:
                 throw new UsageError(`unknown option "${arg}"`);
         }
     }
     if (strict && !live) throw new UsageError("--strict only applies to --live");
     if (json && github) throw new UsageError("--github prints annotations into the text report; use it without --json");
-    return { json, live, strict, github, help, pageSize, ...(now ? { now } : {}), ...(dir !== undefined ? { dir } : {}), ...(anthropicUrl ? { anthropicUrl } : {}) };
+    return { json, live, strict, github, help, ...(now ? { now } : {}), ...(dir !== undefined ? { dir } : {}), ...(anthropicUrl ? { anthropicUrl } : {}) };
 }
 
 export function checkUrl(text: string, where: string): string {

@@ -94,7 +94,7 @@ export async function runStatus(argv: readonly string[], io: StatusIo): Promise<
     let organization: StatusReport["organization"];
     if (options.live && adminKey) {
         try {
-            const listed = await listOrganizationKeys({ baseUrl, adminKey, pageSize: options.pageSize });
+            const listed = await listOrganizationKeys({ baseUrl, adminKey });
             organization = { ...auditKeys(rows, listed.keys, now), pages: listed.pages };
         } catch (e) {
             if (!(e instanceof AdminApiError)) throw e;

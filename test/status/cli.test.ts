@@ -22,7 +22,7 @@ beforeAll(async () => {
     adminKey = emulator.addAdminKey();
     emulator.addKey({ name: "raxx-prod-agents-2026-11-01", createdAt: "2026-11-01T09:00:00Z" });
     emulator.addKey({ name: "raxx-staging-agents-2026-11-10", createdAt: "2026-11-10T09:00:00Z", status: "inactive" });
-    emulator.addKeys(43, (i) => ({ name: `raxx-prod-agents-2025-01-${String(1 + (i % 28)).padStart(2, "0")}`, createdAt: "2025-01-01T09:00:00Z", status: "archived" }));
+    emulator.addKeys(2043, (i) => ({ name: `raxx-prod-old${i}-2025-01-01`, createdAt: "2025-01-01T09:00:00Z", status: "archived" }));
 });
 afterAll(async () => {
     await emulator.stop();
@@ -56,9 +56,9 @@ describe("scripts/status.ts as a child process", () => {
         expect(usage.stderr).toContain('status: --now must be a real date as YYYY-MM-DD, e.g. 2026-11-23 (got "tomorrow")');
     });
 
-    it("--live against the Anthropic emulator: 45 keys over 3 pages, exit 2 for the inactive key a stack still uses", async () => {
+    it("--live against the Anthropic emulator: 2,045 keys over 3 pages, exit 2 for the inactive key a stack still uses", async () => {
         const dir = project({ prod: { keyName: "raxx-prod-agents-2026-11-01" }, staging: { keyName: "raxx-staging-agents-2026-11-10" } });
-        const { code, stdout, stderr } = await runCli(["--live", "--json", "--page-size", "20", "--now", "2026-11-23"], {
+        const { code, stdout, stderr } = await runCli(["--live", "--json", "--now", "2026-11-23"], {
             cwd: dir,
             env: { ANTHROPIC_ADMIN_API_KEY: adminKey, ANTHROPIC_BASE_URL: emulator.url },
         });
@@ -66,7 +66,7 @@ describe("scripts/status.ts as a child process", () => {
         expect(code).toBe(2);
         const report = JSON.parse(stdout);
         expect(report.organization.pages).toBe(3);
-        expect(report.organization.keys).toHaveLength(45);
+        expect(report.organization.keys).toHaveLength(2045);
         expect(report.organization.findings).toEqual([
             expect.objectContaining({ kind: "inactive-referenced", keyName: "raxx-staging-agents-2026-11-10", status: "inactive", stack: "staging" }),
         ]);

@@ -225,7 +225,6 @@ describe("npm run status (in-process, fixed clock)", () => {
         [["--bogus"], /unknown option "--bogus"/],
         [["--now", "2026-13-01"], /--now must be a real date as YYYY-MM-DD/],
         [["--now"], /--now needs a value/],
-        [["--page-size", "0"], /--page-size must be a whole number from 1 to 1000/],
         [["--strict"], /--strict only applies to --live/],
         [["--json", "--github"], /use it without --json/],
         [["--live", "--anthropic-url", "ftp://x"], /--anthropic-url must be an http\(s\) URL/],
@@ -274,7 +273,7 @@ describe("npm run status (in-process, fixed clock)", () => {
 
 describe("argument parsing", () => {
     it("parses every option", () => {
-        expect(parseStatusArgs(["--json", "--live", "--strict", "--now", "2026-01-02", "--dir", "x", "--anthropic-url", "http://127.0.0.1:1", "--page-size=20"])).toEqual({
+        expect(parseStatusArgs(["--json", "--live", "--strict", "--now", "2026-01-02", "--dir", "x", "--anthropic-url=http://127.0.0.1:1"])).toEqual({
             json: true,
             live: true,
             strict: true,
@@ -283,9 +282,8 @@ describe("argument parsing", () => {
             now: new Date("2026-01-02T00:00:00Z"),
             dir: "x",
             anthropicUrl: "http://127.0.0.1:1",
-            pageSize: 20,
         });
-        expect(parseStatusArgs([])).toEqual({ json: false, live: false, strict: false, github: false, help: false, pageSize: 100 });
+        expect(parseStatusArgs([])).toEqual({ json: false, live: false, strict: false, github: false, help: false });
         expect(() => parseStatusArgs(["--json=1"])).toThrow(UsageError);
     });
 });
