@@ -1,6 +1,7 @@
 import { readdirSync } from "fs";
 import { join } from "path";
 import { CONFIG_NAMESPACE } from "../config/loadConfig";
+import { stackConfigSchema } from "../config/schema";
 import { readStackFile, StackFileConfig } from "../config/stackFile";
 import { containsKeyMaterial, redact } from "../domain/keyFormat";
 import { parseKeyName } from "../domain/keyName";
@@ -153,23 +154,22 @@ export type MaxAge = { days: number; source: "config" | "default" } | { problem:
  * resolved for the environment, with the same precedence as loadRotationConfig: the stack's value, then
  * the documented default for the environment (prod/staging 90, dev 365), then 90.
  */
+const MAX_AGE_PROBLEM = "must be a positive whole number of days, or a map from environment to a positive whole number of days";
+
 export function maxAgeOf(text: string | undefined, environment: string): MaxAge {
     if (text === undefined) return { days: maxAgeDaysFor(environment), source: "default" };
     let value: unknown;
     try {
         value = JSON.parse(text);
     } catch {
-        return { problem: "must be a whole number of days, or a map from environment to days" };
+        return { problem: MAX_AGE_PROBLEM };
     }
-    const isDays = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v > 0;
-    let overrides: Record<string, number>;
-    if (isDays(value)) {
-        overrides = { [environment]: value };
-    } else if (typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every(isDays)) {
-        overrides = { ...(value as Record<string, number>) };
-    } else {
-        return { problem: "must be a positive whole number of days, or a map from environment to a positive whole number of days" };
+    // The same rule the program applies (config schema): a positive whole number, or a map of them.
+    const parsed = stackConfigSchema.shape.maxAgeDays.safeParse(value);
+    if (!parsed.success || parsed.data === undefined) {
+        return { problem: MAX_AGE_PROBLEM };
     }
+    const overrides = typeof parsed.data === "number" ? { [environment]: parsed.data } : parsed.data;
     const days = maxAgeDaysFor(environment, overrides);
     return { days, source: overrides[environment] !== undefined ? "config" : "default" };
 }
