@@ -84,7 +84,7 @@ export function stackRow(file: StackFileConfig, fileName: string, now: Date): St
     let environment = file.stack;
     const envText = file.values.environment;
     if (envText !== undefined) {
-        if (/^[a-z0-9]+$/.test(envText)) environment = envText;
+        if (stackConfigSchema.shape.environment.safeParse(envText).success) environment = envText;
         else problems.push(`${k("environment")} must be lower-case letters and digits; fix it in ${fileName}`);
     }
 
