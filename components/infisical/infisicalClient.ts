@@ -94,6 +94,10 @@ export class InfisicalError extends Error {
     ) {
         super(message);
         this.name = "InfisicalError";
+        // Serialized into a dynamic provider, `super(message)` becomes `Error.call(this, message)`, which sets
+        // nothing on `this`: set the message (and a stack) explicitly, or the engine would print "undefined".
+        this.message = message;
+        if (typeof this.stack !== "string" || !this.stack.includes(message)) Error.captureStackTrace?.(this, InfisicalError);
     }
 }
 
@@ -123,10 +127,12 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; failure: SdkFailure };
 
 /** One operation (read, write or delete): its step, target, deadline and the values to redact. */
 class Operation {
-    readonly started = Date.now();
+    // Fields are assigned in the constructor, never with initializers: Pulumi's closure serializer keeps a
+    // class's constructor and methods but drops field initializers.
+    readonly started: number;
     readonly deadline: number;
     /** 1-based run of the operation (5xx retries re-run it). */
-    run = 1;
+    run: number;
 
     constructor(
         readonly step: string,
@@ -135,7 +141,9 @@ class Operation {
         readonly budgetMs: number,
         readonly secrets: string[],
     ) {
+        this.started = Date.now();
         this.deadline = this.started + budgetMs;
+        this.run = 1;
     }
 
     remainingMs(): number {
@@ -186,9 +194,12 @@ export class InfisicalClient {
     private readonly env: NodeJS.ProcessEnv | undefined;
     private readonly sleep: (ms: number) => Promise<void>;
     /** Values that must never appear in a message: the key being written, the client secret, tokens. */
-    private readonly secrets: string[] = [];
+    private readonly secrets: string[];
 
+    // No field initializers (see Operation): everything is assigned here.
     constructor(siteUrl: string = DEFAULT_INFISICAL_SITE_URL, options: InfisicalClientOptions = {}) {
+        this.sdk = undefined;
+        this.secrets = [];
         this.siteUrl = siteUrl.replace(/\/+$/, "");
         this.policy = { ...withEnvironmentOverrides({ ...DEFAULT_RETRY_POLICY }), ...options.retry };
         this.env = options.env;

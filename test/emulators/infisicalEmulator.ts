@@ -97,6 +97,7 @@ export class InfisicalEmulator {
     private readonly tokens = new Map<string, IssuedToken>();
     /** project/environment pairs the identity may not touch: 403 PermissionDenied. */
     private readonly denied = new Set<string>();
+    private nextTokenCalls: number | undefined;
 
     constructor(options: InfisicalEmulatorOptions = {}) {
         this.clientId = options.clientId ?? randomUUID();
@@ -204,6 +205,11 @@ export class InfisicalEmulator {
         for (const t of this.tokens.values()) t.callsLeft = n;
     }
 
+    /** The next token issued expires after `n` authenticated calls (later tokens are normal). */
+    expireNextTokenAfterCalls(n: number): void {
+        this.nextTokenCalls = n;
+    }
+
     /** Puts a secret in place as if someone had created it in the Infisical UI. */
     seedSecret(location: EmulatorLocation, value: string): StoredSecret {
         const existing = this.secret(location);
@@ -286,7 +292,8 @@ export class InfisicalEmulator {
         }
         // A JWT-shaped opaque token, like Infisical's.
         const token = ["eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", randomBytes(48).toString("base64url"), randomBytes(32).toString("base64url")].join(".");
-        this.tokens.set(token, { clientId: this.clientId, expiresAt: Date.now() + this.tokenTtlSeconds * 1000 });
+        this.tokens.set(token, { clientId: this.clientId, expiresAt: Date.now() + this.tokenTtlSeconds * 1000, callsLeft: this.nextTokenCalls });
+        this.nextTokenCalls = undefined;
         this.issuedTokens.push(token);
         return {
             status: 200,
