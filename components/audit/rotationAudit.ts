@@ -4,6 +4,9 @@ import { rotationAuditProvider } from "./rotationAuditProvider";
 
 export { rotationAuditProvider } from "./rotationAuditProvider";
 
+/** Resource type token (policies may select on it). */
+export const TYPE_ROTATION_AUDIT = "pulumi-nodejs:dynamic/audit:RotationAudit";
+
 export interface RotationAuditArgs {
     /** Where and for what the line is written. Plain values, never the key. */
     readonly audit: pulumi.Input<AuditContext>;

@@ -14,6 +14,9 @@ export {
 export type { HealthCheckInput, HealthResult, HerokuReleaseInput, ReleaseResult } from "./healthChecksProvider";
 export { evaluateCondition, parseCondition, FINGERPRINT_PLACEHOLDER } from "./condition";
 
+/** Resource type token (policies may select on it). */
+export const TYPE_HEALTH_CHECKS = "pulumi-nodejs:dynamic/health:HealthChecks";
+
 export interface HealthChecksArgs {
     /** The stack config's healthChecks (url, expect?, timeoutSeconds, intervalSeconds). May be empty. */
     readonly checks: pulumi.Input<pulumi.Input<HealthCheckInput>[]>;

@@ -12,6 +12,9 @@ export {
 } from "./previousKeyRevocationProvider";
 export type { PreviousKeyRevocationOutputs, RevocationMode } from "./previousKeyRevocationProvider";
 
+/** Resource type token (policies may select on it). */
+export const TYPE_PREVIOUS_KEY_REVOCATION = "pulumi-nodejs:dynamic/anthropic:PreviousKeyRevocation";
+
 export interface PreviousKeyRevocationArgs {
     /** The CURRENT (new) key. Wrapped in pulumi.secret here whatever the caller passes. */
     readonly apiKey: pulumi.Input<string>;

@@ -37,10 +37,10 @@ describe("RotationAudit provider", () => {
         const good = inputsFor(keyA);
         expect((await p.check!({}, good)).failures).toEqual([]);
         const leaky = await p.check!({}, { ...good, targets: [{ target: `cmd ${keyA}`, fingerprint: fingerprint(keyA) }] });
-        expect(leaky.failures.map((f) => f.property)).toEqual(["targets"]);
+        expect(leaky.failures!.map((f) => f.property)).toEqual(["targets"]);
         expect(JSON.stringify(leaky.failures)).not.toContain(keyA);
         const missing = await p.check!({}, { targets: [] });
-        expect(missing.failures.map((f) => f.property)).toContain("audit");
+        expect(missing.failures!.map((f) => f.property)).toContain("audit");
         // Unknown values (preview) are not failures.
         expect((await p.check!({}, { audit: UNKNOWN, targets: UNKNOWN, health: UNKNOWN })).failures).toEqual([]);
     });

@@ -246,7 +246,7 @@ describe("HealthChecks provider: check and diff", () => {
                 { url: "https://ok.example/health", intervalSeconds: 301 },
             ]),
         );
-        expect(failures.map((f) => f.reason)).toEqual([
+        expect(failures!.map((f) => f.reason)).toEqual([
             "checks[0].url must be an http(s) URL",
             expect.stringMatching(/^checks\[1\]\.expect: .*is not a condition/),
             "checks[2].timeoutSeconds must be a number of seconds above 0 and at most 3600",
