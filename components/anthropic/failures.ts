@@ -35,6 +35,9 @@ export class KeyValidationError extends Error {
         readonly requestId?: string,
     ) {
         super(message);
+        // Pulumi serializes `class … extends Error` into `Error.call(this, message)`, which sets no message on
+        // `this`: without this line the engine would show "undefined" instead of the explanation.
+        this.message = message;
         this.name = "KeyValidationError";
     }
 }

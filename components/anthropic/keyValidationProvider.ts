@@ -97,12 +97,21 @@ export function normalizeInputs(props: Props): KeyValidationInputs {
 }
 
 function outputsOf(inputs: KeyValidationInputs, facts: ValidationFacts, previous: { valid?: boolean; fingerprint?: string }): KeyValidationOutputs {
-    return {
+    return withoutUndefined({
         ...inputs,
         ...facts,
         previousKeyValid: previous.valid,
         previousFingerprint: previous.fingerprint,
-    };
+    });
+}
+
+/** The host turns outputs into a protobuf Struct, which rejects `undefined` anywhere: absent means absent. */
+function withoutUndefined<T>(value: T): T {
+    if (Array.isArray(value)) return value.map(withoutUndefined) as T;
+    if (value && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value as Props).filter(([, v]) => v !== undefined).map(([k, v]) => [k, withoutUndefined(v)])) as T;
+    }
+    return value;
 }
 
 function newId(): string {

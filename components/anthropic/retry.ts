@@ -48,6 +48,8 @@ export class ApiCallError extends Error {
         readonly requestedDelayMs?: number,
     ) {
         super(`API call failed (${failure.kind === "status" ? `HTTP ${failure.status}` : failure.kind}) after ${attempts} attempt(s)`);
+        // Set explicitly: a serialized dynamic provider turns `super(message)` into `Error.call(this, message)`.
+        this.message = `API call failed (${failure.kind === "status" ? `HTTP ${failure.status}` : failure.kind}) after ${attempts} attempt(s)`;
         this.name = "ApiCallError";
     }
 }
@@ -101,11 +103,13 @@ export function describeApiError(err: unknown): ApiFailure {
     if (typeof e.status === "number") {
         const body = (e.error && typeof e.error === "object" ? e.error : {}) as { error?: { type?: unknown; message?: unknown; details?: { error_code?: unknown } }; request_id?: unknown };
         const headers = headersToRecord(e.headers);
+        // A body that is not Anthropic-shaped JSON (a proxy's HTML, plain text) only survives in the SDK's message.
+        const rawText = !body.error && typeof e.message === "string" ? e.message.replace(/^\d{3}\s*/, "") : undefined;
         return {
             kind: "status",
             status: e.status,
             type: str(e.type) ?? str(body.error?.type),
-            apiMessage: str(e.apiMessage) ?? str(body.error?.message),
+            apiMessage: str(e.apiMessage) ?? str(body.error?.message) ?? str(rawText),
             errorCode: str(e.errorCode) ?? str(body.error?.details?.error_code),
             requestId: str(e.requestID) ?? str(body.request_id) ?? headers["request-id"],
             headers,
