@@ -3,8 +3,8 @@ import { HttpClient, parseJson, TransportError } from "../http/httpClient";
 
 /**
  * The proof that a key is dead: `GET /v1/models?limit=1` with the key in `x-api-key` (the cheapest call:
- * no tokens, the same authentication as every other endpoint) must answer 401. Any other answer means the
- * key still authenticates (2xx, 403, 404, 429 …) or that the API could not be asked (5xx, no answer).
+ * no tokens, the same authentication as every other endpoint) must answer 401. A 2xx, 402 or 403 means the
+ * key still authenticates; anything else (429, 5xx, a 404 from a wrong base URL, no answer) proves nothing.
  *
  * No npm module, no credentials, nothing key-shaped at module scope: this file is serialized into the
  * PreviousKeyRevocation provider.
@@ -16,9 +16,9 @@ export const DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com";
 export type ProbeOutcome =
     /** 401: the key no longer authenticates. */
     | { readonly kind: "dead"; readonly status: 401; readonly requestId?: string }
-    /** The key authenticated (2xx), or was recognised but refused for another reason (403/404/400/429). */
+    /** The key authenticated: 2xx, or refused for permission (403) or billing (402), decided after authentication. */
     | { readonly kind: "alive"; readonly status: number; readonly detail: string; readonly requestId?: string }
-    /** The API failed (5xx after retries) or never answered: nothing proven either way. */
+    /** 429 or 5xx after retries, another status (a wrong base URL's 404), or no answer: nothing proven either way. */
     | { readonly kind: "unknown"; readonly status: number | null; readonly detail: string };
 
 export interface ProbeOptions {
@@ -49,8 +49,12 @@ export async function probeKey(key: string, options: ProbeOptions): Promise<Prob
         const message = typeof body?.error?.message === "string" ? `: ${redact(body.error.message, secrets).slice(0, 200)}` : "";
         const detail = redact(`HTTP ${res.status}${type}${message}${res.attempts > 1 ? ` after ${res.attempts} attempts` : ""}`, secrets);
         if (res.status === 401) return { kind: "dead", status: 401, ...(requestId ? { requestId } : {}) };
-        if (res.status >= 500) return { kind: "unknown", status: res.status, detail };
-        return { kind: "alive", status: res.status, detail, ...(requestId ? { requestId } : {}) };
+        // Authenticated: it answered, or refused for permission or billing, which is decided after authentication.
+        if ((res.status >= 200 && res.status < 300) || res.status === 402 || res.status === 403) {
+            return { kind: "alive", status: res.status, detail, ...(requestId ? { requestId } : {}) };
+        }
+        // 429, 5xx, a 404 from a wrong base URL, anything else: nothing is proven either way.
+        return { kind: "unknown", status: res.status, detail };
     } catch (err) {
         const detail = err instanceof TransportError ? err.message : err instanceof Error ? err.message : String(err);
         return { kind: "unknown", status: null, detail: redact(detail, secrets) };

@@ -316,3 +316,22 @@ describe("PreviousKeyRevocation: none, same key, check and diff", () => {
         expect(anthropic.key(oldKey.id)!.status).toBe("active");
     });
 });
+
+describe("probeKey classification", () => {
+    it("401 is dead; 2xx/402/403 alive; 404/429/5xx/no answer prove nothing", async () => {
+        const { probeKey } = await import("../../components/revocation/keyProof");
+        const key = anthropic.addKey();
+        expect((await probeKey(key.value, { baseUrl: anthropic.url })).kind).toBe("alive");
+        anthropic.setForcedError(key.id, { status: 402 });
+        expect((await probeKey(key.value, { baseUrl: anthropic.url })).kind).toBe("alive");
+        anthropic.setForcedError(key.id, { status: 429, headers: { "retry-after": "0" } });
+        expect(await probeKey(key.value, { baseUrl: anthropic.url })).toMatchObject({ kind: "unknown", status: 429 });
+        anthropic.setForcedError(key.id, undefined);
+        expect(await probeKey(key.value, { baseUrl: `${anthropic.url}/wrong-prefix` })).toMatchObject({ kind: "unknown", status: 404 });
+        anthropic.setStatus(key.id, "inactive");
+        expect(await probeKey(key.value, { baseUrl: anthropic.url })).toMatchObject({ kind: "dead", status: 401, requestId: expect.stringMatching(/^req_/) });
+        const unknown = await probeKey(key.value, { baseUrl: "http://127.0.0.1:1" });
+        expect(unknown).toMatchObject({ kind: "unknown", status: null });
+        expect(JSON.stringify(unknown)).not.toContain(key.value);
+    });
+});
