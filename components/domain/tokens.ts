@@ -7,5 +7,7 @@ export const TYPE_GITHUB_REPO_SECRET = "github:index/actionsSecret:ActionsSecret
 export const TYPE_GITHUB_ENV_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret";
 export const TYPE_GITHUB_ORG_SECRET = "github:index/actionsOrganizationSecret:ActionsOrganizationSecret";
 export const TYPE_COMMAND = "command:local:Command";
+/** The previous-key revocation step; it carries the current key as `apiKey` (components/revocation). */
+export const TYPE_PREVIOUS_KEY_REVOCATION = "pulumi-nodejs:dynamic/anthropic:PreviousKeyRevocation";
 
 export const GITHUB_SECRET_TYPES: readonly string[] = [TYPE_GITHUB_REPO_SECRET, TYPE_GITHUB_ENV_SECRET, TYPE_GITHUB_ORG_SECRET];
