@@ -1,9 +1,10 @@
 /**
  * anthropic-key-no-plaintext (mandatory): no Anthropic key (anything with the key prefix) in any resource
  * property except the inputs built to carry the secret: the Heroku config vars' `apiKey`, the Infisical
- * secret's `apiKey`, the GitHub secret's `plaintextValue`/`value`, the KeyValidation's `apiKey` and a
- * command's `environment`. A key in a command's argv, a description, a tag or a resource name is a leak: it
- * lands in process lists, logs, the console and state in plaintext.
+ * secret's `apiKey`, the GitHub secret's `plaintextValue`/`value`, the KeyValidation's `apiKey`, a command's
+ * `environment`, and the PreviousKeyRevocation's `apiKey` (the revocation step works with the current key).
+ * A key in a command's argv, a description, a tag or a resource name is a leak: it lands in process lists,
+ * logs, the console and state in plaintext.
  */
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import {
@@ -15,6 +16,7 @@ import {
     TYPE_HEROKU_CONFIG_VARS,
     TYPE_INFISICAL_SECRET,
     TYPE_KEY_VALIDATION,
+    TYPE_PREVIOUS_KEY_REVOCATION,
 } from "../../components/domain";
 import {
     ConfigSpec,
@@ -37,6 +39,7 @@ export const DEFAULT_ALLOWED_PROPERTIES: Readonly<Record<string, readonly string
     [TYPE_GITHUB_ORG_SECRET]: ["plaintextValue", "value"],
     [TYPE_KEY_VALIDATION]: ["apiKey"],
     [TYPE_COMMAND]: ["environment"],
+    [TYPE_PREVIOUS_KEY_REVOCATION]: ["apiKey"],
 };
 
 export interface NoPlaintextConfig {
@@ -75,7 +78,7 @@ function fixFor(type: string, root: string, allowed: readonly string[]): string 
 export const noPlaintextPolicy: ResourceValidationPolicy = {
     name: NO_PLAINTEXT_POLICY,
     description:
-        "No Anthropic key appears in any resource property except the inputs built to carry it (Heroku/Infisical apiKey, GitHub secret value, KeyValidation apiKey, a command's environment).",
+        "No Anthropic key appears in any resource property except the inputs built to carry it (Heroku/Infisical/KeyValidation/PreviousKeyRevocation apiKey, GitHub secret value, a command's environment).",
     enforcementLevel: "mandatory",
     severity: "critical",
     remediationSteps:

@@ -2,6 +2,8 @@
  * Every policy as a plain function: hand-built argument bags (props wrapped in the analyzer's unknown-checking
  * proxy) and a collecting reportViolation. The same cases run through the real analyzer in analyzer.test.ts.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ResourceValidation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import {
@@ -26,6 +28,7 @@ import {
     herokuConfigVarNameConfig,
     canonicalEnvironment,
 } from "../rules";
+import { parsePolicyPackConfig, PolicyInfo, reconcilePolicyPackConfig } from "./support/policyAnalyzer";
 import { RESOURCE_CASES, STACK_CASES, STAGING_RESOURCE_CASES, STAGING_STACK_CASES } from "./support/cases";
 import {
     ALL_FAKE_KEYS,
@@ -108,6 +111,23 @@ describe("the pack's policies", () => {
         }
         for (const p of policies) if ("validateStack" in p) p.validateStack(stackArgs(prodStack()), c.report);
         expect(c.messages).toEqual([]);
+    });
+
+    it("policy-config.example.json spells out exactly the defaults, and the engine-style reconciliation accepts it", () => {
+        const example = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "policy-config.example.json"), "utf8")) as Record<string, unknown>;
+        const infos: PolicyInfo[] = policies.map((p) => ({
+            name: p.name,
+            displayName: "",
+            description: p.description,
+            enforcementLevel: p.enforcementLevel ?? "advisory",
+            policyType: "validateStack" in p ? "stack" : "resource",
+            severity: "",
+            ...(p.configSchema ? { configSchema: { properties: p.configSchema.properties as Record<string, unknown>, required: [] } } : {}),
+        }));
+        const withExample = reconcilePolicyPackConfig(infos, parsePolicyPackConfig(example));
+        const withoutConfig = reconcilePolicyPackConfig(infos, {});
+        expect(withExample).toEqual(withoutConfig);
+        expect(Object.keys(example).sort()).toEqual(policies.map((p) => p.name).sort());
     });
 
     it("every config default passes its own validation", () => {
@@ -316,7 +336,7 @@ describe("policy config", () => {
         void resourcePolicy("heroku-config-var-name")(resourceArgs(herokuVars({ vars: ["CLAUDE_KEY"] }), { convention: "^CLAUDE_[A-Z]+$" }), col.report);
         void resourcePolicy("github-secret-name")(resourceArgs(githubRepoSecret({ secretName: "CLAUDE_KEY" }), { convention: "^CLAUDE_[A-Z]+$" }), col.report);
         expect(col.messages).toEqual([]);
-        void resourcePolicy("github-secret-name")(resourceArgs(githubRepoSecret({ secretName: "NPM_TOKEN", plaintextValue: "x" }), { conventionAppliesTo: "all" }), col.report);
+        void resourcePolicy("github-secret-name")(resourceArgs(githubRepoSecret({ secretName: "NPM_TOKEN", value: "x" }), { conventionAppliesTo: "all" }), col.report);
         expect(col.messages.join("\n")).toMatch(/"NPM_TOKEN" does not follow the naming convention/);
     });
 

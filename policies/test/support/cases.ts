@@ -33,6 +33,7 @@ import {
     KEYS,
     prodStack,
     Res,
+    revocation,
 } from "./fixtures";
 import { UNKNOWN_VALUE } from "./policyAnalyzer";
 
@@ -121,9 +122,11 @@ export const RESOURCE_CASES: readonly ResourceCase[] = [
     { title: "the KeyValidation's apiKey may carry the key", policy: NO_PLAINTEXT_POLICY, resource: kv(), expect: [] },
     { title: "the Heroku apiKey may carry the key", policy: NO_PLAINTEXT_POLICY, resource: herokuVars(), expect: [] },
     { title: "the Infisical apiKey may carry the key", policy: NO_PLAINTEXT_POLICY, resource: infisicalSecret(), expect: [] },
-    { title: "a GitHub repository secret's plaintextValue may carry the key", policy: NO_PLAINTEXT_POLICY, resource: githubRepoSecret(), expect: [] },
-    { title: "a GitHub environment secret's plaintextValue may carry the key", policy: NO_PLAINTEXT_POLICY, resource: githubEnvSecret(), expect: [] },
-    { title: "a GitHub organization secret's plaintextValue may carry the key", policy: NO_PLAINTEXT_POLICY, resource: githubOrgSecret(), expect: [] },
+    { title: "a GitHub repository secret's value may carry the key", policy: NO_PLAINTEXT_POLICY, resource: githubRepoSecret(), expect: [] },
+    { title: "a GitHub repository secret's plaintextValue may carry the key", policy: NO_PLAINTEXT_POLICY, resource: githubRepoSecret({ value: undefined, plaintextValue: KEYS.prod }), expect: [] },
+    { title: "a GitHub environment secret's value may carry the key", policy: NO_PLAINTEXT_POLICY, resource: githubEnvSecret(), expect: [] },
+    { title: "a GitHub organization secret's value may carry the key", policy: NO_PLAINTEXT_POLICY, resource: githubOrgSecret(), expect: [] },
+    { title: "the revocation step's apiKey may carry the key", policy: NO_PLAINTEXT_POLICY, resource: revocation(), expect: [] },
     { title: "a command's environment may carry the key", policy: NO_PLAINTEXT_POLICY, resource: command(), expect: [] },
     {
         title: "the key in a command's argv fails",
@@ -170,7 +173,7 @@ export const RESOURCE_CASES: readonly ResourceCase[] = [
         resource: githubEnvSecret({ secretName: "CLAUDE_KEY" }),
         expect: [/"CLAUDE_KEY" does not follow the naming convention/, /ANTHROPIC_API_KEY_<ENV>/],
     },
-    { title: "a secret that does not carry the key is not held to the convention", policy: GITHUB_SECRET_NAME_POLICY, resource: githubRepoSecret({ secretName: "NPM_TOKEN", plaintextValue: "npm_abc" }), expect: [] },
+    { title: "a secret that does not carry the key is not held to the convention", policy: GITHUB_SECRET_NAME_POLICY, resource: githubRepoSecret({ secretName: "NPM_TOKEN", value: "npm_abc" }), expect: [] },
 
     // heroku-config-var-name
     { title: "ANTHROPIC_API_KEY passes", policy: HEROKU_CONFIG_VAR_NAME_POLICY, resource: herokuVars(), expect: [] },
@@ -187,7 +190,7 @@ function replace(stack: Res[], name: string, by: Res): Res[] {
 
 /** A GitHub secret whose value is not known yet (computed during preview). */
 export function unknownValueSecret(dependsOn: string[]): Res {
-    return githubRepoSecret({ plaintextValue: UNKNOWN_VALUE }, "github-agents", dependsOn);
+    return githubRepoSecret({ value: UNKNOWN_VALUE }, "github-agents", dependsOn);
 }
 
 export const STACK_CASES: readonly StackCase[] = [
@@ -208,9 +211,16 @@ export const STACK_CASES: readonly StackCase[] = [
         urnsOf: ["fly-agents-prod"],
     },
     {
+        title: "the revocation step must come after the validation too",
+        policy: VALIDATED_BEFORE_FANOUT_POLICY,
+        resources: replace(prodStack(), "prod-revocation", revocation({}, "prod-revocation", [])),
+        expect: [/"prod-revocation" carries key sha256:[0-9a-f]{12} but depends on no KeyValidation/],
+        urnsOf: ["prod-revocation"],
+    },
+    {
         title: "a target carrying a key other than the validated one fails",
         policy: VALIDATED_BEFORE_FANOUT_POLICY,
-        resources: replace(prodStack(), "github-agents", githubRepoSecret({ plaintextValue: KEYS.prodNext })),
+        resources: replace(prodStack(), "github-agents", githubRepoSecret({ value: KEYS.prodNext })),
         expect: [/"github-agents" carries key sha256:[0-9a-f]{12} but depends only on KeyValidation "prod-key-validation" \(sha256:[0-9a-f]{12}\), which validates a different key/, /No KeyValidation in this stack validates that key/],
         urnsOf: ["github-agents"],
     },
@@ -218,7 +228,7 @@ export const STACK_CASES: readonly StackCase[] = [
         title: "depending on the validation of another key fails",
         policy: VALIDATED_BEFORE_FANOUT_POLICY,
         resources: [
-            ...replace(prodStack(), "github-agents", githubRepoSecret({ plaintextValue: KEYS.prodNext })),
+            ...replace(prodStack(), "github-agents", githubRepoSecret({ value: KEYS.prodNext })),
             keyValidation({ apiKey: KEYS.prodNext }, "prod-next-validation"),
         ],
         expect: [/which validates a different key, .* The stack validates that key in "prod-next-validation"/],

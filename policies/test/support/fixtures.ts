@@ -18,6 +18,7 @@ import {
     TYPE_HEROKU_CONFIG_VARS,
     TYPE_INFISICAL_SECRET,
     TYPE_KEY_VALIDATION,
+    TYPE_PREVIOUS_KEY_REVOCATION,
 } from "../../../components/domain";
 import { makeAdminKey, makeApiKey } from "../../../test/support/keys";
 import type { AnalyzerResource } from "./policyAnalyzer";
@@ -106,9 +107,9 @@ export function githubRepoSecret(over: Partial<Record<string, unknown>> = {}, na
         type: TYPE_GITHUB_REPO_SECRET,
         name,
         parent: "prod",
-        propertyDependsOn: { plaintextValue: dependsOn },
+        propertyDependsOn: { value: dependsOn },
         dependsOn,
-        props: { repository: "agents", secretName: "ANTHROPIC_API_KEY", plaintextValue: KEYS.prod, ...over },
+        props: { repository: "agents", secretName: "ANTHROPIC_API_KEY", value: KEYS.prod, ...over },
     };
 }
 
@@ -118,7 +119,7 @@ export function githubEnvSecret(over: Partial<Record<string, unknown>> = {}, nam
         name,
         parent: "prod",
         dependsOn,
-        props: { repository: "api", environment: "production", secretName: "ANTHROPIC_API_KEY_PROD", plaintextValue: KEYS.prod, ...over },
+        props: { repository: "api", environment: "production", secretName: "ANTHROPIC_API_KEY_PROD", value: KEYS.prod, ...over },
     };
 }
 
@@ -128,7 +129,7 @@ export function githubOrgSecret(over: Partial<Record<string, unknown>> = {}, nam
         name,
         parent: "prod",
         dependsOn,
-        props: { secretName: "ANTHROPIC_API_KEY", visibility: "private", plaintextValue: KEYS.prod, ...over },
+        props: { secretName: "ANTHROPIC_API_KEY", visibility: "private", value: KEYS.prod, ...over },
     };
 }
 
@@ -140,7 +141,18 @@ export function command(over: Partial<Record<string, unknown>> = {}, name = "fly
         name,
         parent: "prod",
         dependsOn,
-        props: { create: SAFE_COMMAND, environment: { ANTHROPIC_API_KEY: KEYS.prod }, ...over },
+        props: { create: SAFE_COMMAND, environment: { ANTHROPIC_API_KEY: KEYS.prod, ANTHROPIC_KEY_FINGERPRINT: fingerprint(KEYS.prod) }, ...over },
+    };
+}
+
+export function revocation(over: Partial<Record<string, unknown>> = {}, name = "prod-revocation", dependsOn = ["prod-key-validation", "heroku-raxx-api-prod"]): Res {
+    const apiKey = (over.apiKey as string | undefined) ?? KEYS.prod;
+    return {
+        type: TYPE_PREVIOUS_KEY_REVOCATION,
+        name,
+        parent: "prod",
+        dependsOn,
+        props: { apiKey, fingerprint: fingerprint(apiKey), mode: "deactivate", emergency: false, ...over },
     };
 }
 
@@ -159,6 +171,7 @@ export function prodStack(): Res[] {
         githubRepoSecret(),
         githubEnvSecret(),
         command(),
+        revocation(),
     ];
 }
 
@@ -259,10 +272,11 @@ const SECRET_INPUTS: Record<string, readonly string[]> = {
     [TYPE_KEY_VALIDATION]: ["apiKey"],
     [TYPE_HEROKU_CONFIG_VARS]: ["apiKey"],
     [TYPE_INFISICAL_SECRET]: ["apiKey"],
-    [TYPE_GITHUB_REPO_SECRET]: ["plaintextValue"],
-    [TYPE_GITHUB_ENV_SECRET]: ["plaintextValue"],
-    [TYPE_GITHUB_ORG_SECRET]: ["plaintextValue"],
+    [TYPE_GITHUB_REPO_SECRET]: ["plaintextValue", "value"],
+    [TYPE_GITHUB_ENV_SECRET]: ["plaintextValue", "value"],
+    [TYPE_GITHUB_ORG_SECRET]: ["plaintextValue", "value"],
     [TYPE_COMMAND]: ["environment"],
+    [TYPE_PREVIOUS_KEY_REVOCATION]: ["apiKey"],
 };
 
 function wireProps(r: Res): Record<string, unknown> {

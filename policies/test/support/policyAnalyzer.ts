@@ -480,3 +480,8 @@ export async function startPolicyPack(packDir: string, opts: StartOptions = {}):
         throw e;
     }
 }
+
+/** Shorthand: start(packDir, config?, options?) — the `--policy-pack-config` content as second argument. */
+export function start(packDir: string, config?: PolicyPackConfig, options: Omit<StartOptions, "config"> = {}): Promise<PolicyPackHandle> {
+    return startPolicyPack(packDir, { ...options, ...(config ? { config } : {}) });
+}

@@ -1,0 +1,296 @@
+/**
+ * The same cases through the REAL analyzer: the pack is started the way the engine starts it
+ * (`node <@pulumi/pulumi>/cmd/run-policy-pack <address> .` in the pack directory, ts-node type-checking it),
+ * configured with engine-style reconciled `--policy-pack-config` content, and driven over gRPC with
+ * GetAnalyzerInfo, Analyze and AnalyzeStack. One pack process per config, shared by all its cases.
+ */
+import * as path from "path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { policies } from "../rules";
+import { RESOURCE_CASES, STACK_CASES, STAGING_RESOURCE_CASES, STAGING_STACK_CASES } from "./support/cases";
+import {
+    daysAgo,
+    githubRepoSecret,
+    herokuVars,
+    keyValidation,
+    KEYS,
+    leaksSecret,
+    prodStack,
+    Res,
+    toAnalyzerResource,
+    urnOf,
+} from "./support/fixtures";
+import { AnalyzeDiagnostic, PolicyPackConfig, PolicyPackConfigError, PolicyPackHandle, secret, startPolicyPack } from "./support/policyAnalyzer";
+
+const PACK_DIR = path.resolve(__dirname, "..");
+const VERSION = (require(path.join(PACK_DIR, "package.json")) as { version: string }).version;
+const LEVEL = new Map(policies.map((p) => [p.name, p.enforcementLevel]));
+
+/** Every diagnostic message and every error any test saw, for the leak scan. */
+const SEEN: string[] = [];
+
+async function analyze(pack: PolicyPackHandle, r: Res, stack = "prod"): Promise<AnalyzeDiagnostic[]> {
+    const { diagnostics } = await pack.analyze(toAnalyzerResource(r, [r], stack));
+    SEEN.push(...diagnostics.map((d) => d.message));
+    return diagnostics;
+}
+
+async function analyzeStack(pack: PolicyPackHandle, resources: readonly Res[], stack = "prod"): Promise<AnalyzeDiagnostic[]> {
+    const { diagnostics } = await pack.analyzeStack(resources.map((r) => toAnalyzerResource(r, resources, stack)));
+    SEEN.push(...diagnostics.map((d) => d.message));
+    return diagnostics;
+}
+
+function expectOutcome(all: AnalyzeDiagnostic[], policy: string, expected: readonly RegExp[]) {
+    const mine = all.filter((d) => d.policyName === policy);
+    if (expected.length === 0) {
+        expect(mine.map((d) => d.message)).toEqual([]);
+        return;
+    }
+    expect(mine.length).toBeGreaterThan(0);
+    for (const d of mine) {
+        expect(d.policyPackName).toBe("anthropic-key-rotation");
+        expect(d.policyPackVersion).toBe(VERSION);
+        expect(d.enforcementLevel).toBe(LEVEL.get(policy));
+        // The analyzer prefixes the description; the detail follows on the next line.
+        expect(d.message.startsWith(`${d.description}\n`)).toBe(true);
+    }
+    for (const re of expected) {
+        expect(mine.some((d) => re.test(d.message)), `no ${policy} diagnostic matches ${re}:\n${mine.map((d) => d.message).join("\n")}`).toBe(true);
+    }
+}
+
+async function errorOf(p: Promise<unknown>): Promise<Error> {
+    try {
+        await p;
+    } catch (e) {
+        SEEN.push(String((e as Error).message));
+        return e as Error;
+    }
+    throw new Error("expected a rejection");
+}
+
+/** The pack with no --policy-pack-config in the prod stack, shared by every describe below. */
+let defaults: PolicyPackHandle;
+beforeAll(async () => {
+    defaults = await startPolicyPack(PACK_DIR, { stack: "prod", stackConfig: { "anthropic-key-rotation:keyName": "raxx-prod-agents-2026-11-23" } });
+});
+afterAll(async () => {
+    await defaults?.stop();
+});
+
+describe("the pack as the engine runs it: default config, prod stack", () => {
+    let pack: PolicyPackHandle;
+    beforeAll(() => {
+        pack = defaults;
+    });
+
+    it("loads, and GetAnalyzerInfo lists every policy with its enforcement level, type and config schema", async () => {
+        const info = await pack.info();
+        expect(info.name).toBe("anthropic-key-rotation");
+        expect(info.version).toBe(VERSION);
+        expect(info.supportsConfig).toBe(true);
+        expect(info.policies.map((p) => [p.name, p.enforcementLevel, p.policyType])).toEqual([
+            ["anthropic-key-name", "mandatory", "resource"],
+            ["anthropic-key-max-age", "mandatory", "resource"],
+            ["anthropic-key-rotation-due", "advisory", "resource"],
+            ["anthropic-key-no-plaintext", "mandatory", "resource"],
+            ["anthropic-key-validated-before-fanout", "mandatory", "stack"],
+            ["anthropic-key-environment-isolation", "mandatory", "stack"],
+            ["anthropic-key-validation-cost", "advisory", "resource"],
+            ["github-secret-name", "mandatory", "resource"],
+            ["heroku-config-var-name", "mandatory", "resource"],
+        ]);
+        const schema = (name: string) => info.policies.find((p) => p.name === name)?.configSchema?.properties as Record<string, { default?: unknown }>;
+        expect(schema("anthropic-key-max-age").maxAgeDays!.default).toEqual({ prod: 90, staging: 90, dev: 365 });
+        expect(schema("anthropic-key-rotation-due").warnDays!.default).toBe(14);
+        expect(schema("anthropic-key-rotation-due").urgentDays!.default).toBe(7);
+        expect(schema("anthropic-key-validation-cost").maxTokens!.default).toBe(10);
+        expect(schema("anthropic-key-validation-cost").allowedModels!.default).toEqual(["claude-haiku-4-5"]);
+        for (const p of info.policies) expect(p.description.length).toBeGreaterThan(20);
+        // The engine configured every policy with its schema defaults.
+        expect(pack.effectiveConfig["anthropic-key-max-age"]).toEqual({
+            enforcementLevel: "mandatory",
+            properties: { maxAgeDays: { prod: 90, staging: 90, dev: 365 }, otherEnvironmentsMaxAgeDays: 90 },
+        });
+    });
+
+    it("a clean prod stack: no diagnostics from Analyze of any resource nor from AnalyzeStack", async () => {
+        const stack = prodStack();
+        for (const r of stack) expect((await analyze(pack, r)).map((d) => d.message)).toEqual([]);
+        expect((await analyzeStack(pack, stack)).map((d) => d.message)).toEqual([]);
+    });
+
+    for (const c of RESOURCE_CASES) {
+        it(`Analyze — ${c.policy}: ${c.title}`, async () => {
+            expectOutcome(await analyze(pack, c.resource), c.policy, c.expect);
+        });
+    }
+
+    for (const c of STACK_CASES) {
+        it(`AnalyzeStack — ${c.policy}: ${c.title}`, async () => {
+            const diagnostics = await analyzeStack(pack, c.resources);
+            expectOutcome(diagnostics, c.policy, c.expect);
+            for (const name of c.urnsOf ?? []) {
+                const r = c.resources.find((x) => x.name === name)!;
+                expect(diagnostics.filter((d) => d.policyName === c.policy).map((d) => d.urn)).toContain(urnOf(r));
+            }
+        });
+    }
+
+    it("policies see secret inputs unwrapped, and never echo them", async () => {
+        // `value` travels in the engine's secret wire form; only unwrapped can it be recognised as an Admin key.
+        const r = githubRepoSecret({ value: KEYS.admin });
+        expect(toAnalyzerResource(r).props.value).toEqual(secret(KEYS.admin));
+        const diagnostics = await analyze(pack, r);
+        expectOutcome(diagnostics, "anthropic-key-no-plaintext", [/`value` carries an Anthropic Admin API key/]);
+        for (const d of diagnostics) expect(leaksSecret(d.message), d.message).toBe(false);
+    });
+});
+
+describe("the pack with a --policy-pack-config: changed thresholds change the outcome", () => {
+    const config: PolicyPackConfig = {
+        "anthropic-key-max-age": { maxAgeDays: { prod: 30 } },
+        "anthropic-key-rotation-due": { warnDays: 30, urgentDays: 10 },
+        "anthropic-key-name": { projectPattern: "^acme$" },
+        "anthropic-key-validation-cost": { enforcementLevel: "mandatory", maxTokens: 5 },
+        "anthropic-key-environment-isolation": {
+            detectIn: ["heroku.app", "github.environment", "github.repository"],
+            exemptResources: ["heroku-raxx-api-staging"],
+        },
+        "heroku-config-var-name": { convention: "^CLAUDE_[A-Z_]+$" },
+        "github-secret-name": "disabled",
+    };
+    let pack: PolicyPackHandle;
+    beforeAll(async () => {
+        pack = await startPolicyPack(PACK_DIR, { stack: "prod", config });
+    });
+    afterAll(async () => {
+        await pack?.stop();
+    });
+
+    it("anthropic-key-max-age: a 45-day-old prod key passes by default and fails with maxAgeDays.prod = 30", async () => {
+        const kv = keyValidation({ createdAt: daysAgo(45), keyName: `raxx-prod-agents-${daysAgo(45)}` });
+        expectOutcome(await analyze(defaults, kv), "anthropic-key-max-age", []);
+        expectOutcome(await analyze(pack, kv), "anthropic-key-max-age", [/is 45 days old .* the maximum for prod is 30 days/]);
+    });
+
+    it("anthropic-key-rotation-due: 25 days left is quiet by default and a reminder with warnDays = 30", async () => {
+        const kv = keyValidation({ createdAt: daysAgo(65), keyName: `raxx-prod-agents-${daysAgo(65)}` });
+        expectOutcome(await analyze(defaults, kv), "anthropic-key-rotation-due", []);
+        // Under this config the limit is the schema default (90) for rotation-due: 25 days left.
+        expectOutcome(await analyze(pack, kv), "anthropic-key-rotation-due", [/^(?!.*URGENT).*25 day\(s\) left/m]);
+        const urgent = keyValidation({ createdAt: daysAgo(82), keyName: `raxx-prod-agents-${daysAgo(82)}` });
+        expectOutcome(await analyze(pack, urgent), "anthropic-key-rotation-due", [/URGENT: .*8 day\(s\) left/]);
+    });
+
+    it("anthropic-key-name: the project pattern is honoured", async () => {
+        expectOutcome(await analyze(defaults, keyValidation()), "anthropic-key-name", []);
+        expectOutcome(await analyze(pack, keyValidation()), "anthropic-key-name", [/the project part "raxx" does not match the allowed pattern \^acme\$/]);
+    });
+
+    it("anthropic-key-validation-cost: a lower token limit, and a raised enforcement level", async () => {
+        expectOutcome(await analyze(defaults, keyValidation()), "anthropic-key-validation-cost", []);
+        const diagnostics = (await analyze(pack, keyValidation())).filter((d) => d.policyName === "anthropic-key-validation-cost");
+        expect(diagnostics.map((d) => d.enforcementLevel)).toEqual(["mandatory"]);
+        expect(diagnostics[0]!.message).toMatch(/asks for `maxTokens` 10; a validation ping needs at most 5/);
+    });
+
+    it("anthropic-key-environment-isolation: detection fields and exemptions", async () => {
+        const stack = [
+            ...prodStack(),
+            herokuVars({ app: "raxx-api-staging" }, "heroku-raxx-api-staging"),
+            githubRepoSecret({ repository: "api-staging-tools", secretName: "ANTHROPIC_API_KEY_STAGING" }, "github-tools"),
+        ];
+        const byDefault = (await analyzeStack(defaults, stack)).filter((d) => d.policyName === "anthropic-key-environment-isolation").map((d) => d.message);
+        expect(byDefault.join("\n")).toMatch(/"raxx-api-staging" points at the staging/);
+        expect(byDefault.join("\n")).toMatch(/"ANTHROPIC_API_KEY_STAGING" points at the staging/);
+        expect(byDefault.join("\n")).not.toMatch(/api-staging-tools/);
+        const configured = (await analyzeStack(pack, stack)).filter((d) => d.policyName === "anthropic-key-environment-isolation").map((d) => d.message);
+        expect(configured).toHaveLength(1);
+        expect(configured[0]).toMatch(/GitHub repository \(`repository`\) "api-staging-tools" points at the staging environment/);
+    });
+
+    it("heroku-config-var-name: a different convention; github-secret-name: disabled", async () => {
+        const claude = herokuVars({ vars: ["CLAUDE_KEY"] });
+        expectOutcome(await analyze(defaults, claude), "heroku-config-var-name", [/"CLAUDE_KEY" does not follow the naming convention/]);
+        expectOutcome(await analyze(pack, claude), "heroku-config-var-name", []);
+        expectOutcome(await analyze(pack, herokuVars()), "heroku-config-var-name", [/"ANTHROPIC_API_KEY" does not follow the naming convention \^CLAUDE_\[A-Z_\]\+\$/]);
+        const bad = githubRepoSecret({ secretName: "GITHUB_TOKEN_X" });
+        expectOutcome(await analyze(defaults, bad), "github-secret-name", [/must not start with GITHUB_/]);
+        expectOutcome(await analyze(pack, bad), "github-secret-name", []);
+    });
+});
+
+describe("the pack in the staging stack", () => {
+    let pack: PolicyPackHandle;
+    beforeAll(async () => {
+        pack = await startPolicyPack(PACK_DIR, { stack: "staging" });
+    });
+    afterAll(async () => {
+        await pack?.stop();
+    });
+
+    for (const c of STAGING_RESOURCE_CASES) {
+        it(`Analyze — ${c.policy}: ${c.title}`, async () => {
+            expectOutcome(await analyze(pack, c.resource, "staging"), c.policy, c.expect);
+        });
+    }
+    for (const c of STAGING_STACK_CASES) {
+        it(`AnalyzeStack — ${c.policy}: ${c.title}`, async () => {
+            const diagnostics = await analyzeStack(pack, c.resources, "staging");
+            expectOutcome(diagnostics, c.policy, c.expect);
+            for (const name of c.urnsOf ?? []) {
+                const r = c.resources.find((x) => x.name === name)!;
+                expect(diagnostics.map((d) => d.urn)).toContain(urnOf(r, "staging"));
+            }
+        });
+    }
+});
+
+describe("invalid policy config is rejected with a clear message", () => {
+    it("schema violations are rejected before any analysis, naming the policy and the setting", async () => {
+        const e = await errorOf(
+            startPolicyPack(PACK_DIR, {
+                config: {
+                    "anthropic-key-max-age": { maxAgeDays: { prod: "ninety" } },
+                    "anthropic-key-rotation-due": { warnDays: -1 },
+                    "anthropic-key-name": { projectPattern: "([" },
+                },
+            }),
+        );
+        expect(e).toBeInstanceOf(PolicyPackConfigError);
+        expect(e.message).toMatch(/^validating policy config:/);
+        expect(e.message).toMatch(/Policy "anthropic-key-max-age": maxAgeDays\.prod: must be integer/);
+        expect(e.message).toMatch(/Policy "anthropic-key-rotation-due": warnDays: must be >= 1/);
+        expect(e.message).toMatch(/Policy "anthropic-key-name": projectPattern: must match format "regex"/);
+    });
+
+    it("an unknown enforcement level is rejected", async () => {
+        const e = await errorOf(startPolicyPack(PACK_DIR, { config: { "anthropic-key-max-age": "strict" as never } }));
+        expect(e.message).toMatch(/Value "strict" for "anthropic-key-max-age" is not a valid enforcement level/);
+    });
+
+    it("what a schema cannot express is rejected by the pack itself when it analyzes", async () => {
+        // The schema accepts both numbers; only together are they wrong. The engine passes the config on, and
+        // the pack fails the analysis (and so the preview) with its own message.
+        const pack = await startPolicyPack(PACK_DIR, { config: { "anthropic-key-rotation-due": { warnDays: 5, urgentDays: 6 } } });
+        try {
+            const e = await errorOf(analyze(pack, keyValidation()));
+            expect(e.message).toMatch(/Error validating resource with policy 'anthropic-key-rotation-due'/);
+            expect(e.message).toMatch(/invalid policy pack config for "anthropic-key-rotation-due": urgentDays \(6\) must not exceed warnDays \(5\)/);
+            expect(e.message).toMatch(/Fix the "anthropic-key-rotation-due" entry of the file given to --policy-pack-config/);
+            // Resources the policy does not apply to are still analyzed.
+            expect((await analyze(pack, herokuVars())).map((d) => d.message)).toEqual([]);
+        } finally {
+            await pack.stop();
+        }
+    });
+});
+
+describe("no violation message carries a secret", () => {
+    it("none of the diagnostics or errors above contains a fake key, a run of one, or the key prefix", () => {
+        expect(SEEN.length).toBeGreaterThan(40);
+        for (const m of SEEN) expect(leaksSecret(m), m).toBe(false);
+    });
+});
