@@ -41,6 +41,14 @@ export interface PingResult {
 
 export const PING_PROMPT = "ping";
 
+/**
+ * Per-attempt timeout of a Messages ping: 15 s plus room to generate `maxTokens` (a slow answer that is
+ * cut off and retried is paid for twice). Always cut to what is left of maxRetrySeconds.
+ */
+export function messagesAttemptTimeoutMs(maxTokens: number): number {
+    return 15_000 + 25 * maxTokens;
+}
+
 export async function ping(request: PingRequest): Promise<PingResult> {
     const client = createAnthropicClient({ apiKey: request.apiKey, baseUrl: request.baseUrl });
     if (request.mode === "messages") {
@@ -52,7 +60,7 @@ export async function ping(request: PingRequest): Promise<PingResult> {
                         { timeout },
                     )
                     .withResponse(),
-            { maxRetrySeconds: request.maxRetrySeconds },
+            { maxRetrySeconds: request.maxRetrySeconds, attemptTimeoutMs: messagesAttemptTimeoutMs(request.maxTokens) },
         );
         const usage = value.data.usage;
         return {

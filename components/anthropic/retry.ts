@@ -131,6 +131,8 @@ export function isRetryable(failure: ApiFailure): boolean {
 export interface RetryOptions {
     /** Upper bound on the whole call, attempts and waits together (validation.maxRetrySeconds). */
     readonly maxRetrySeconds: number;
+    /** Per-attempt timeout when the environment sets none (default 15 s); always cut to the budget left. */
+    readonly attemptTimeoutMs?: number;
     readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -138,9 +140,17 @@ export interface RetryOptions {
  * The effective policy: defaults, then the operator/test environment overrides, then the budget. An
  * environment `ANTHROPIC_KEY_ROTATION_RETRY_MAX_TOTAL_MS` can only shorten the configured budget.
  */
-export function validationRetryPolicy(maxRetrySeconds: number, env: NodeJS.ProcessEnv = process.env): RetryPolicy {
+export function validationRetryPolicy(maxRetrySeconds: number, env: NodeJS.ProcessEnv = process.env, attemptTimeoutMs?: number): RetryPolicy {
     const budgetMs = Math.max(1, Math.round(maxRetrySeconds * 1000));
-    const policy = withEnvironmentOverrides({ ...DEFAULT_RETRY_POLICY, maxAttempts: VALIDATION_MAX_ATTEMPTS, maxTotalMs: budgetMs }, env);
+    const policy = withEnvironmentOverrides(
+        {
+            ...DEFAULT_RETRY_POLICY,
+            maxAttempts: VALIDATION_MAX_ATTEMPTS,
+            maxTotalMs: budgetMs,
+            attemptTimeoutMs: attemptTimeoutMs ?? DEFAULT_RETRY_POLICY.attemptTimeoutMs,
+        },
+        env,
+    );
     return { ...policy, maxTotalMs: Math.min(budgetMs, policy.maxTotalMs) };
 }
 
@@ -149,7 +159,7 @@ export function validationRetryPolicy(maxRetrySeconds: number, env: NodeJS.Proce
  * is spent. Always throws ApiCallError on failure.
  */
 export async function callWithRetries<T>(attempt: (timeoutMs: number) => Promise<T>, options: RetryOptions): Promise<{ value: T; attempts: number; elapsedMs: number }> {
-    const policy = validationRetryPolicy(options.maxRetrySeconds);
+    const policy = validationRetryPolicy(options.maxRetrySeconds, process.env, options.attemptTimeoutMs);
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const started = Date.now();
     let last: ApiFailure = { kind: "internal", detail: "no attempt made" };
