@@ -104,12 +104,17 @@ export interface AuditDetails {
 
 /** A line was refused because it held key material. The message names the fields, never the value. */
 export class AuditLeakError extends Error {
-    constructor(readonly fields: readonly string[]) {
-        super(
+    // `declare`: no class-field emit (the closure serializer does not handle class fields).
+    declare readonly fields: readonly string[];
+    constructor(fields: readonly string[]) {
+        const message =
             `audit log: refused to write a line because ${fields.length ? `field(s) ${fields.join(", ")}` : "it"} contain(s) key material; ` +
-                `nothing was written. This is a bug in the caller (a key reached an audit field): report it, and treat the key as exposed in this process's memory only`,
-        );
+            `nothing was written. This is a bug in the caller (a key reached an audit field): report it, and treat the key as exposed in this process's memory only`;
+        super(message);
+        // Set again: Pulumi's closure serializer turns super(message) into Error.call(this, message), which drops it.
+        this.message = message;
         this.name = "AuditLeakError";
+        this.fields = fields;
     }
 }
 

@@ -31,8 +31,8 @@ export interface RotationAuditArgs {
  * export as a stack output. Place it last (its inputs come from the health and revocation resources).
  */
 export class RotationAudit extends pulumi.dynamic.Resource {
-    public readonly fingerprint!: pulumi.Output<string>;
-    public readonly record!: pulumi.Output<AuditRecord>;
+    declare readonly fingerprint: pulumi.Output<string>;
+    declare readonly record: pulumi.Output<AuditRecord>;
 
     constructor(name: string, args: RotationAuditArgs, opts?: pulumi.CustomResourceOptions) {
         super(rotationAuditProvider, name, { ...args, fingerprint: undefined, record: undefined }, opts, "audit", "RotationAudit");

@@ -42,11 +42,11 @@ export interface HealthChecksArgs {
  */
 export class HealthChecks extends pulumi.dynamic.Resource {
     /** Per URL: { url, ok, status, attempts, seconds }. */
-    public readonly results!: pulumi.Output<HealthResult[]>;
+    declare readonly results: pulumi.Output<HealthResult[]>;
     /** Per Heroku app waited for: { app, version, status, seconds }. */
-    public readonly releases!: pulumi.Output<ReleaseResult[]>;
-    public readonly checkedAt!: pulumi.Output<string>;
-    public readonly fingerprint!: pulumi.Output<string>;
+    declare readonly releases: pulumi.Output<ReleaseResult[]>;
+    declare readonly checkedAt: pulumi.Output<string>;
+    declare readonly fingerprint: pulumi.Output<string>;
 
     constructor(name: string, args: HealthChecksArgs, opts?: pulumi.CustomResourceOptions) {
         super(healthChecksProvider, name, { ...args, results: undefined, releases: undefined, checkedAt: undefined }, opts, "health", "HealthChecks");

@@ -43,18 +43,18 @@ export interface PreviousKeyRevocationArgs {
  * Credentials: ANTHROPIC_ADMIN_API_KEY in the environment of `pulumi` (deactivate only), read at run time.
  */
 export class PreviousKeyRevocation extends pulumi.dynamic.Resource {
-    public readonly fingerprint!: pulumi.Output<string>;
-    public readonly keyId!: pulumi.Output<string | null>;
-    public readonly mode!: pulumi.Output<RevocationMode>;
-    public readonly emergency!: pulumi.Output<boolean>;
+    declare readonly fingerprint: pulumi.Output<string>;
+    declare readonly keyId: pulumi.Output<string | null>;
+    declare readonly mode: pulumi.Output<RevocationMode>;
+    declare readonly emergency: pulumi.Output<boolean>;
     /** Fingerprint of the key the last rotation revoked / verified / skipped (null on the first run). */
-    public readonly previousFingerprint!: pulumi.Output<string | null>;
-    public readonly previousKeyId!: pulumi.Output<string | null>;
+    declare readonly previousFingerprint: pulumi.Output<string | null>;
+    declare readonly previousKeyId: pulumi.Output<string | null>;
     /** e.g. "deactivated apikey_…; 401 proven after 2.1 s", "no previous key", "skipped: …". */
-    public readonly result!: pulumi.Output<string>;
-    public readonly provedAt!: pulumi.Output<string | null>;
+    declare readonly result: pulumi.Output<string>;
+    declare readonly provedAt: pulumi.Output<string | null>;
     /** { mode, result }: pass it to RotationAudit's `revocation`. */
-    public readonly summary!: pulumi.Output<{ mode: RevocationMode; result: string }>;
+    declare readonly summary: pulumi.Output<{ mode: RevocationMode; result: string }>;
 
     constructor(name: string, args: PreviousKeyRevocationArgs, opts?: pulumi.CustomResourceOptions) {
         super(

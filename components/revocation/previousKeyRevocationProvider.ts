@@ -287,7 +287,14 @@ async function revoke(news: Inputs, previous: PreviousKey): Promise<Outcome> {
 }
 
 /** A refusal to act (ambiguous or mismatched records): its message is final. */
-class RevocationRefusal extends Error {}
+class RevocationRefusal extends Error {
+    constructor(message: string) {
+        super(message);
+        // Set again: Pulumi's closure serializer turns super(message) into Error.call(this, message), which drops it.
+        this.message = message;
+        this.name = "RevocationRefusal";
+    }
+}
 
 /**
  * The Admin API record of the previous key: by its recorded id (checked against the key's hint), else by
