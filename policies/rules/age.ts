@@ -46,6 +46,36 @@ export const AGE_CONFIG_PROPERTIES: Record<string, PolicyConfigJSONSchema> = {
     },
 };
 
+/** The same settings without defaults, for anthropic-key-rotation-due: when absent they are inherited. */
+export const INHERITED_AGE_CONFIG_PROPERTIES: Record<string, PolicyConfigJSONSchema> = Object.fromEntries(
+    Object.entries(AGE_CONFIG_PROPERTIES).map(([k, v]) => {
+        const schema: PolicyConfigJSONSchema = { ...v, description: `${v.description} When not set, the value anthropic-key-max-age uses applies.` };
+        delete schema.default;
+        return [k, schema];
+    }),
+);
+
+export const DEFAULT_AGE_CONFIG: AgeConfig = {
+    maxAgeDays: DEFAULT_POLICY_MAX_AGE_DAYS,
+    otherEnvironmentsMaxAgeDays: FALLBACK_MAX_AGE_DAYS,
+};
+
+/**
+ * The limits anthropic-key-max-age ran with. Within one Analyze call the policies run in pack order, max-age
+ * before rotation-due, and the config is fixed for the life of the pack process; so the reminders follow the
+ * limits the mandatory policy enforces unless rotation-due is given its own. Built-in defaults when max-age
+ * did not run (disabled).
+ */
+let enforcedAgeConfig: AgeConfig | undefined;
+
+export function rememberEnforcedAgeConfig(config: AgeConfig | undefined): void {
+    enforcedAgeConfig = config;
+}
+
+export function enforcedAgeConfigOrDefault(): AgeConfig {
+    return enforcedAgeConfig ?? DEFAULT_AGE_CONFIG;
+}
+
 /** The age limit that applies to an environment. */
 export function limitFor(environment: string, config: AgeConfig): number {
     const table = config.maxAgeDays;

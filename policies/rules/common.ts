@@ -8,7 +8,7 @@
  */
 import type { ReportViolation } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { ANY_KEY_MARKER, fingerprint, redact } from "../../components/domain";
+import { ANY_KEY_MARKER, redact } from "../../components/domain";
 
 // ------------------------------------------------------------------------------------------------
 // Reading properties that may be unknown during preview
@@ -114,11 +114,6 @@ export function keysInResource(props: unknown, name?: string): string[] {
     for (const leaf of stringLeaves(props)) for (const k of keysIn(leaf.value)) found.add(k);
     if (name) for (const k of keysIn(name)) found.add(k);
     return [...found];
-}
-
-/** Fingerprints of the keys carried anywhere in the properties. */
-export function fingerprintsIn(props: unknown): string[] {
-    return [...new Set(keysInResource(props).map((k) => fingerprint(k)))];
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -305,9 +300,3 @@ export function stackContext(env: NodeJS.ProcessEnv = process.env): StackContext
     return { ...(stack ? { stack } : {}), ...(configEnvironment ? { configEnvironment } : {}) };
 }
 
-/** The fingerprint of a key value, or undefined when the value is not key material. */
-export function fingerprintOfValue(value: unknown): string | undefined {
-    if (typeof value !== "string") return undefined;
-    const keys = keysIn(value);
-    return keys.length === 1 ? fingerprint(keys[0]!) : undefined;
-}

@@ -5,7 +5,7 @@
  */
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { TYPE_KEY_VALIDATION } from "../../components/domain";
-import { AGE_CONFIG_PROPERTIES, AgeConfig, keyAgeOf } from "./age";
+import { AGE_CONFIG_PROPERTIES, AgeConfig, keyAgeOf, rememberEnforcedAgeConfig } from "./age";
 import { ConfigSpec, describeResource, keysInResource, resolveConfig, safeReporter } from "./common";
 
 export const MAX_AGE_POLICY = "anthropic-key-max-age";
@@ -35,6 +35,7 @@ export const maxAgePolicy: ResourceValidationPolicy = {
 export function validateMaxAge(args: ResourceValidationArgs, reportViolation: ReportViolation, now: Date = new Date()): void {
     if (args.type !== TYPE_KEY_VALIDATION) return;
     const config = resolveConfig(maxAgeConfig, args.getConfig());
+    rememberEnforcedAgeConfig(config);
     const report = safeReporter(reportViolation, keysInResource(args.props, args.name));
     const who = describeResource(args);
     const age = keyAgeOf(args.props, config, now);

@@ -2,16 +2,17 @@
  * anthropic-key-rotation-due (advisory): the reminders of security policy §5.1 — a warning when 14 days or
  * fewer remain before the key reaches its maximum age, and an escalated one at 7 or fewer. Scheduled CI
  * previews turn these into the rotation reminders. Once the limit has passed, anthropic-key-max-age
- * (mandatory) takes over and this policy stays quiet.
+ * (mandatory) takes over and this policy stays quiet. The limits are anthropic-key-max-age's unless this
+ * policy is given its own maxAgeDays / otherEnvironmentsMaxAgeDays.
  */
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { DUE_SOON_DAYS, DUE_URGENT_DAYS, TYPE_KEY_VALIDATION } from "../../components/domain";
-import { AGE_CONFIG_PROPERTIES, AgeConfig, keyAgeOf } from "./age";
+import { AgeConfig, enforcedAgeConfigOrDefault, INHERITED_AGE_CONFIG_PROPERTIES, keyAgeOf } from "./age";
 import { ConfigSpec, describeResource, keysInResource, resolveConfig, safeReporter } from "./common";
 
 export const ROTATION_DUE_POLICY = "anthropic-key-rotation-due";
 
-export interface RotationDueConfig extends AgeConfig {
+export interface RotationDueConfig extends Partial<AgeConfig> {
     readonly warnDays: number;
     readonly urgentDays: number;
 }
@@ -33,7 +34,7 @@ export const rotationDueConfig: ConfigSpec<RotationDueConfig> = {
             description: "Escalate the warning when this many days or fewer remain. Must not exceed warnDays.",
             default: DUE_URGENT_DAYS,
         },
-        ...AGE_CONFIG_PROPERTIES,
+        ...INHERITED_AGE_CONFIG_PROPERTIES,
     },
     check: (c) => (c.urgentDays > c.warnDays ? [`urgentDays (${c.urgentDays}) must not exceed warnDays (${c.warnDays})`] : []),
 };
@@ -53,8 +54,13 @@ export const rotationDuePolicy: ResourceValidationPolicy = {
 export function validateRotationDue(args: ResourceValidationArgs, reportViolation: ReportViolation, now: Date = new Date()): void {
     if (args.type !== TYPE_KEY_VALIDATION) return;
     const config = resolveConfig(rotationDueConfig, args.getConfig());
+    const enforced = enforcedAgeConfigOrDefault();
+    const limits: AgeConfig = {
+        maxAgeDays: config.maxAgeDays ?? enforced.maxAgeDays,
+        otherEnvironmentsMaxAgeDays: config.otherEnvironmentsMaxAgeDays ?? enforced.otherEnvironmentsMaxAgeDays,
+    };
     const report = safeReporter(reportViolation, keysInResource(args.props, args.name));
-    const age = keyAgeOf(args.props, config, now);
+    const age = keyAgeOf(args.props, limits, now);
     if (age.kind !== "known") return; // anthropic-key-max-age reports keys whose age cannot be determined
     const s = age.status;
     if (s.daysLeft < 0 || s.daysLeft > config.warnDays) return;

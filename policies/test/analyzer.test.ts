@@ -175,13 +175,13 @@ describe("the pack with a --policy-pack-config: changed thresholds change the ou
         expectOutcome(await analyze(pack, kv), "anthropic-key-max-age", [/is 45 days old .* the maximum for prod is 30 days/]);
     });
 
-    it("anthropic-key-rotation-due: 25 days left is quiet by default and a reminder with warnDays = 30", async () => {
-        const kv = keyValidation({ createdAt: daysAgo(65), keyName: `raxx-prod-agents-${daysAgo(65)}` });
-        expectOutcome(await analyze(defaults, kv), "anthropic-key-rotation-due", []);
-        // Under this config the limit is the schema default (90) for rotation-due: 25 days left.
-        expectOutcome(await analyze(pack, kv), "anthropic-key-rotation-due", [/^(?!.*URGENT).*25 day\(s\) left/m]);
-        const urgent = keyValidation({ createdAt: daysAgo(82), keyName: `raxx-prod-agents-${daysAgo(82)}` });
-        expectOutcome(await analyze(pack, urgent), "anthropic-key-rotation-due", [/URGENT: .*8 day\(s\) left/]);
+    it("anthropic-key-rotation-due: follows max-age's 30-day limit, with a 30-day window and a 10-day escalation", async () => {
+        const twentyLeft = keyValidation({ createdAt: daysAgo(10), keyName: `raxx-prod-agents-${daysAgo(10)}` });
+        const fiveLeft = keyValidation({ createdAt: daysAgo(25), keyName: `raxx-prod-agents-${daysAgo(25)}` });
+        expectOutcome(await analyze(defaults, twentyLeft), "anthropic-key-rotation-due", []);
+        expectOutcome(await analyze(defaults, fiveLeft), "anthropic-key-rotation-due", []);
+        expectOutcome(await analyze(pack, twentyLeft), "anthropic-key-rotation-due", [/^(?!.*URGENT).*reaches its 30-day limit on [\d-]+ — 20 day\(s\) left/m]);
+        expectOutcome(await analyze(pack, fiveLeft), "anthropic-key-rotation-due", [/URGENT: .*30-day limit .* 5 day\(s\) left/]);
     });
 
     it("anthropic-key-name: the project pattern is honoured", async () => {

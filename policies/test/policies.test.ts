@@ -27,6 +27,7 @@ import {
     githubSecretNameConfig,
     herokuConfigVarNameConfig,
     canonicalEnvironment,
+    rememberEnforcedAgeConfig,
 } from "../rules";
 import { parsePolicyPackConfig, PolicyInfo, reconcilePolicyPackConfig } from "./support/policyAnalyzer";
 import { RESOURCE_CASES, STACK_CASES, STAGING_RESOURCE_CASES, STAGING_STACK_CASES } from "./support/cases";
@@ -77,7 +78,10 @@ function setStack(stack: string | undefined, config?: Record<string, string>) {
     if (stack) process.env.PULUMI_STACK = stack;
     if (config) process.env.PULUMI_CONFIG = JSON.stringify(config);
 }
-beforeEach(() => setStack("prod"));
+beforeEach(() => {
+    setStack("prod");
+    rememberEnforcedAgeConfig(undefined);
+});
 afterEach(() => {
     for (const k of ["PULUMI_STACK", "PULUMI_NODEJS_STACK", "PULUMI_CONFIG"]) {
         if (savedEnv[k] === undefined) delete process.env[k];
@@ -283,6 +287,20 @@ describe("policy config", () => {
         const warn = collector();
         validateRotationDue(resourceArgs(kv, { warnDays: 30, urgentDays: 7 }), warn.report);
         expect(warn.messages.join("\n")).toMatch(/25 day\(s\) left/);
+    });
+
+    it("anthropic-key-rotation-due: follows the limits anthropic-key-max-age enforces, unless given its own", () => {
+        const kv = keyValidation({ createdAt: daysAgo(170), keyName: `raxx-prod-agents-${daysAgo(170)}` });
+        // The pack runs max-age before rotation-due on every resource.
+        const maxAge = collector();
+        validateMaxAge(resourceArgs(kv, { maxAgeDays: { prod: 180 } }), maxAge.report);
+        expect(maxAge.messages).toEqual([]);
+        const inherited = collector();
+        validateRotationDue(resourceArgs(kv), inherited.report);
+        expect(inherited.messages.join("\n")).toMatch(/reaches its 180-day limit on [\d-]+ — 10 day\(s\) left/);
+        const own = collector();
+        validateRotationDue(resourceArgs(kv, { maxAgeDays: { prod: 175 } }), own.report);
+        expect(own.messages.join("\n")).toMatch(/URGENT: .*175-day limit .* 5 day\(s\) left/);
     });
 
     it("anthropic-key-name: project and purpose patterns", () => {
