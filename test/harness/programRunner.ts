@@ -62,6 +62,15 @@ function isSecretValue(v: unknown): boolean {
     return Object.values(v as Record<string, unknown>).some(isSecretValue);
 }
 
+/** The engine sends plaintext to providers and policies: strip the SDK's secret wrappers. */
+function unwrapSecrets(v: unknown): unknown {
+    if (typeof v !== "object" || v === null) return v;
+    if (Array.isArray(v)) return v.map(unwrapSecrets);
+    const o = v as Record<string, unknown>;
+    if (o[SECRET_SIG_KEY] === SECRET_SIG) return unwrapSecrets(o.value);
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
+}
+
 function wrapSecrets(props: Record<string, unknown>, secretKeys: readonly string[]): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(props)) out[k] = secretKeys.includes(k) && v !== undefined ? pulumi.secret(v) : v;
@@ -182,7 +191,7 @@ class EngineMonitor extends MockMonitor {
                 name: req.getName(),
                 parent: req.getParent(),
                 custom: req.getCustom(),
-                inputs: rpc.deserializeProperties(req.getObject(), true),
+                inputs: unwrapSecrets(rpc.deserializeProperties(req.getObject(), true)) as Record<string, unknown>,
                 secretInputs: Object.entries(rawObject).filter(([, v]) => isSecretValue(v)).map(([k]) => k),
                 additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
                 dependencies: req.getDependenciesList(),

@@ -1,0 +1,39 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AnthropicKey } from "./components/AnthropicKey";
+import { ConfigError, loadRotationConfig, RotationConfig } from "./components/config";
+import { pulumiConfigSource } from "./components/config/pulumiSource";
+
+/**
+ * One AnthropicKey per stack. The whole stack config is checked before any resource is registered, so bad
+ * input stops `pulumi preview` / `up` with one message listing every problem, and nothing is written.
+ */
+function loadConfigOrStop(): RotationConfig {
+    try {
+        return loadRotationConfig(pulumiConfigSource());
+    } catch (err) {
+        // RunError prints the message alone, without a stack trace; ConfigError messages never hold a secret.
+        if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+        throw err;
+    }
+}
+
+const config = loadConfigOrStop();
+for (const notice of config.notices) void pulumi.log.warn(notice);
+
+const { apiKey, notices: _notices, stack: _stack, ...settings } = config;
+const key = new AnthropicKey(config.environment, {
+    ...settings,
+    apiKey: pulumi.secret(apiKey),
+    githubOwner: new pulumi.Config("github").get("owner"),
+});
+
+// Safe outputs only: names, dates and fingerprints. Nothing here is secret.
+export const environment = key.environment;
+export const keyName = key.keyName;
+export const fingerprint = key.fingerprint;
+export const createdAt = key.createdAt;
+export const ageDays = key.ageDays;
+export const maxAgeDays = key.maxAgeDays;
+export const dueDate = key.dueDate;
+export const daysLeft = key.daysLeft;
+export const targets = key.targets;
