@@ -279,7 +279,7 @@ export function recordFailure(
         const file = appendAuditRecord(context.path, record, secrets);
         return { written: true, record, file };
     } catch (err) {
-        return { written: false, error: redact(err instanceof Error ? err.message : String(err), secrets) };
+        return { written: false, error: redact(errorMessage(err), secrets) };
     }
 }
 
@@ -335,6 +335,16 @@ export function auditContextProblems(value: unknown, isUnknown: (v: unknown) => 
         if (typeof field === "string" && redact(field) !== field) problems.push(`audit.${name} holds key material; the audit context must never carry a key`);
     }
     return problems;
+}
+
+/**
+ * The message of anything thrown. Duck-typed on purpose: inside a serialized dynamic provider, Pulumi's
+ * closure serializer rebuilds `class X extends Error` so that its instances are NOT `instanceof Error`
+ * (the prototype chain is lost), and `String(err)` then gives "[object Object]".
+ */
+export function errorMessage(err: unknown): string {
+    if (err && typeof err === "object" && typeof (err as { message?: unknown }).message === "string") return (err as { message: string }).message;
+    return String(err);
 }
 
 function truncate(text: string, max: number): string {

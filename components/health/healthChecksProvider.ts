@@ -1,5 +1,5 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { auditContextOf, auditContextProblems, auditedError, AuditHealthResult } from "../audit/auditLog";
+import { auditContextOf, auditContextProblems, auditedError, AuditHealthResult, errorMessage } from "../audit/auditLog";
 import { isFingerprint } from "../domain/fingerprint";
 import { redact } from "../domain/keyFormat";
 import { waitForHerokuRelease } from "../heroku/herokuApi";
@@ -170,7 +170,7 @@ async function run(inputs: Props): Promise<Props> {
             return { app: r.app, version: release.version, status: release.status, seconds: roundSeconds(Date.now() - started) };
         }),
     );
-    const releaseFailures = releaseOutcomes.flatMap((o) => (o.status === "rejected" ? [redact(o.reason instanceof Error ? o.reason.message : String(o.reason))] : []));
+    const releaseFailures = releaseOutcomes.flatMap((o) => (o.status === "rejected" ? [redact(errorMessage(o.reason))] : []));
     if (releaseFailures.length > 0) {
         const message =
             `${STEP_HEROKU_RELEASE}: ${releaseFailures.length} of ${waits.length} Heroku release(s) did not succeed, so no health check was run and the previous key was not touched ` +
@@ -245,7 +245,7 @@ async function poll(check: NormalizedCheck, fingerprint: string | undefined): Pr
             }
         } catch (err) {
             status = null;
-            detail = `last attempt got no answer: ${redact(err instanceof Error ? err.message : String(err))}`;
+            detail = `last attempt got no answer: ${redact(errorMessage(err))}`;
         }
         if (Date.now() + intervalMs >= deadline) return done(false);
         await new Promise((resolve) => setTimeout(resolve, intervalMs));

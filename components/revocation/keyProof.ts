@@ -1,5 +1,5 @@
 import { redact } from "../domain/keyFormat";
-import { HttpClient, parseJson, TransportError } from "../http/httpClient";
+import { HttpClient, parseJson } from "../http/httpClient";
 
 /**
  * The proof that a key is dead: `GET /v1/models?limit=1` with the key in `x-api-key` (the cheapest call:
@@ -56,7 +56,8 @@ export async function probeKey(key: string, options: ProbeOptions): Promise<Prob
         // 429, 5xx, a 404 from a wrong base URL, anything else: nothing is proven either way.
         return { kind: "unknown", status: res.status, detail };
     } catch (err) {
-        const detail = err instanceof TransportError ? err.message : err instanceof Error ? err.message : String(err);
+        // Duck-typed: serialized error classes are not `instanceof Error` inside the provider host.
+        const detail = err && typeof err === "object" && typeof (err as { message?: unknown }).message === "string" ? (err as { message: string }).message : String(err);
         return { kind: "unknown", status: null, detail: redact(detail, secrets) };
     }
 }

@@ -1,7 +1,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { retrieveApiKey, findApiKeyRecords, updateApiKeyStatus, ApiKeyRecord, AdminCallOptions } from "../anthropic/adminApi";
 import { ApiCallError } from "../anthropic/retry";
-import { auditContextOf, auditContextProblems, auditedError, AuditContext } from "../audit/auditLog";
+import { auditContextOf, auditContextProblems, auditedError, AuditContext, errorMessage } from "../audit/auditLog";
 import { fingerprint, hintMatches, isFingerprint } from "../domain/fingerprint";
 import { redact } from "../domain/keyFormat";
 import { normalizeBaseUrl, probeKey, ProbeOutcome, proveDead } from "./keyProof";
@@ -356,7 +356,7 @@ function stillWorksMessage(previous: PreviousKey, probe: ProbeOutcome, news: Inp
 function adminFailureMessage(what: string, err: unknown, previous: PreviousKey, news: Inputs): string {
     const base = `${STEP_REVOCATION}: could not ${what} through the Anthropic Admin API (${news.baseUrl}/v1/organizations/api_keys) for the previous key ${previous.fingerprint}`;
     const tail = ` The previous key still works. Fix this and run \`pulumi up\` again, or revoke the key in the Console (Settings → Keys) and set revocation to verify.`;
-    if (!(err instanceof ApiCallError)) return `${base}: ${err instanceof Error ? err.message : String(err)}.${tail}`;
+    if (!(err instanceof ApiCallError)) return `${base}: ${errorMessage(err)}.${tail}`;
     const f = err.failure;
     if (f.kind === "transport") return `${base}: no answer (${f.detail}) after ${err.attempts} attempt(s).${tail}`;
     if (f.kind === "internal") return `${base}: ${f.detail}.${tail}`;

@@ -195,4 +195,67 @@ describe("serialized providers in the real dynamic provider host", () => {
         const [line] = auditLines(join(workDir, "audit", "failures.jsonl"));
         expect(line).toMatchObject({ action: "secret.rotate.failed", step: "health" });
     });
+    it("error classes keep their messages inside the host: a refusal, and an audit line refused for key material", async () => {
+        const revUrn = urnOf(TYPE_PREVIOUS_KEY_REVOCATION, "prod-revocation-refusal", "prod");
+        const a = anthropic.addKey({ name: "raxx-prod-agents-2026-05-01" });
+        const b = anthropic.addKey({ name: "raxx-prod-agents-2026-06-01" });
+        const bystander = anthropic.addKey({ name: "raxx-prod-batch-2026-06-01" });
+        const base = { __provider: texts.revocation!.text, mode: "deactivate", emergency: false, baseUrl: anthropic.url, proofTimeoutSeconds: 1, proofIntervalSeconds: 0.05 };
+        const created = await host.create(revUrn, { ...base, apiKey: a.value, fingerprint: a.fingerprint, keyId: a.id, audit: audit(a.fingerprint) });
+        const olds = { ...created.properties, keyId: bystander.id };
+        let refusal: unknown;
+        try {
+            await host.update("prev", revUrn, olds, { ...base, apiKey: b.value, fingerprint: b.fingerprint, keyId: b.id, audit: audit(b.fingerprint) });
+        } catch (e) {
+            refusal = e;
+        }
+        expect((refusal as Error).message).toContain(`refused to deactivate ${bystander.id}`);
+        expect(anthropic.key(bystander.id)!.status).toBe("active");
+
+        // A key in an audit field (check would refuse it; sent straight to create here): the health failure
+        // still names the URL, and says why no audit line was written.
+        const healthUrn = urnOf(TYPE_HEALTH_CHECKS, "prod-health-leaky", "prod");
+        health.script("/down2", { status: 503, body: {} });
+        let err: unknown;
+        try {
+            await host.create(healthUrn, {
+                __provider: texts.health!.text,
+                checks: [{ url: health.at("/down2"), timeoutSeconds: 0.2, intervalSeconds: 0.05 }],
+                fingerprint: b.fingerprint,
+                audit: { ...audit(b.fingerprint), keyName: `oops-${b.value}` },
+            });
+        } catch (e) {
+            err = e;
+        }
+        expect((err as Error).message).toContain(`${health.at("/down2")} did not pass`);
+        expect((err as Error).message).toContain("(the audit line could not be written: audit log: refused to write a line because field(s) keyName contain(s) key material");
+        expectNoLeaks({ error: (err as Error).message, refusal: (refusal as Error).message, stderr: host.stderr }, [a.value, b.value, adminKey]);
+    });
+    it("errors thrown by shared modules (Heroku release failure, a hanging URL) keep their text inside the host", async () => {
+        heroku.seedApp("raxx-failing", { ANTHROPIC_API_KEY: oldKey.value }, 2);
+        heroku.app("raxx-failing").releasePlan = ["failed"];
+        await new HerokuApi({ apiUrl: heroku.url, env: { HEROKU_API_KEY: heroku.token } }).patchConfigVars("raxx-failing", { ANTHROPIC_API_KEY: newKey.value });
+        const version = heroku.latestVersion("raxx-failing");
+        const run = async (name: string, props: Record<string, unknown>) => {
+            try {
+                await host.create(urnOf(TYPE_HEALTH_CHECKS, name, "prod"), { __provider: texts.health!.text, fingerprint: newKey.fingerprint, audit: audit(newKey.fingerprint), ...props });
+            } catch (e) {
+                return (e as Error).message;
+            }
+            throw new Error("expected a failure");
+        };
+        const release = await run("prod-health-release", {
+            checks: [],
+            herokuReleases: [{ app: "raxx-failing", apiUrl: heroku.url, releaseVersion: version, releaseCreated: true }],
+            releaseIntervalSeconds: 0.02,
+        });
+        expect(release).toContain(`heroku app raxx-failing: release v${version}`);
+        expect(release).toContain("failed");
+        expect(release).not.toContain("[object Object]");
+        health.script("/hang", { hang: true });
+        const hang = await run("prod-health-hang", { checks: [{ url: health.at("/hang"), timeoutSeconds: 0.8, intervalSeconds: 0.05 }] });
+        expect(hang).toMatch(/last attempt got no answer: .*timed out/);
+        expect(hang).not.toContain("[object Object]");
+        expectNoLeaks({ release, hang }, [oldKey.value, newKey.value, heroku.token]);
+    });
 });
