@@ -20,7 +20,7 @@ import {
     toAnalyzerResource,
     urnOf,
 } from "./support/fixtures";
-import { AnalyzeDiagnostic, PolicyPackConfig, PolicyPackConfigError, PolicyPackHandle, secret, startPolicyPack } from "./support/policyAnalyzer";
+import { AnalyzeDiagnostic, flatAnalyzer, PolicyPackConfig, PolicyPackConfigError, PolicyPackHandle, secret, startPolicyPack } from "./support/policyAnalyzer";
 
 const PACK_DIR = path.resolve(__dirname, "..");
 const VERSION = (require(path.join(PACK_DIR, "package.json")) as { version: string }).version;
@@ -119,6 +119,24 @@ describe("the pack as the engine runs it: default config, prod stack", () => {
         const stack = prodStack();
         for (const r of stack) expect((await analyze(pack, r)).map((d) => d.message)).toEqual([]);
         expect((await analyzeStack(pack, stack)).map((d) => d.message)).toEqual([]);
+    });
+
+    it("the flat interface the rehearsal harness uses gives the same verdicts", async () => {
+        const flat = flatAnalyzer(pack);
+        const stack = [...prodStack(), herokuVars({ app: "raxx-api-staging" }, "heroku-raxx-api-staging", [])];
+        const registered = stack.map((r) => {
+            const a = toAnalyzerResource(r, stack);
+            return { urn: a.urn!, type: a.type, name: a.name, properties: a.props, dependencies: a.dependencies ?? [], propertyDependencies: a.propertyDependencies ?? {}, parent: a.parent ?? "" };
+        });
+        expect(await flat.analyze(registered[1]!)).toEqual([]);
+        const diagnostics = await flat.analyzeStack(registered);
+        SEEN.push(...diagnostics.map((d) => d.message));
+        expect(diagnostics.map((d) => [d.policyName, d.urn]).sort()).toEqual(
+            [
+                ["anthropic-key-environment-isolation", urnOf(stack.at(-1)!)],
+                ["anthropic-key-validated-before-fanout", urnOf(stack.at(-1)!)],
+            ].sort(),
+        );
     });
 
     for (const c of RESOURCE_CASES) {

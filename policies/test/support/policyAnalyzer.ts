@@ -485,3 +485,59 @@ export async function startPolicyPack(packDir: string, opts: StartOptions = {}):
 export function start(packDir: string, config?: PolicyPackConfig, options: Omit<StartOptions, "config"> = {}): Promise<PolicyPackHandle> {
     return startPolicyPack(packDir, { ...options, ...(config ? { config } : {}) });
 }
+
+// ------------------------------------------------------------------------------------------------
+// The flat shape the rehearsal harness uses (test/harness/programRunner.ts, PolicyAnalyzerLike)
+// ------------------------------------------------------------------------------------------------
+
+/** A registration as the rehearsal harness records it. `properties` may hold plain or wire-form secrets. */
+export interface RegisteredResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly properties: Record<string, unknown>;
+    readonly dependencies?: readonly string[];
+    readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
+    /** Parent URN; "" or undefined for none. */
+    readonly parent?: string;
+}
+
+export interface FlatPolicyAnalyzer {
+    analyze(resource: RegisteredResource): Promise<AnalyzeDiagnostic[]>;
+    analyzeStack(resources: readonly RegisteredResource[]): Promise<AnalyzeDiagnostic[]>;
+    stop(): Promise<void>;
+    readonly handle: PolicyPackHandle;
+}
+
+function fromRegistration(r: RegisteredResource): AnalyzerResource {
+    return {
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        props: r.properties,
+        ...(r.parent ? { parent: r.parent } : {}),
+        dependencies: r.dependencies ?? [],
+        propertyDependencies: r.propertyDependencies ?? {},
+    };
+}
+
+/** Wraps a started pack in the flat interface (diagnostics only). */
+export function flatAnalyzer(handle: PolicyPackHandle): FlatPolicyAnalyzer {
+    return {
+        handle,
+        analyze: async (r) => (await handle.analyze(fromRegistration(r))).diagnostics,
+        analyzeStack: async (rs) => (await handle.analyzeStack(rs.map(fromRegistration))).diagnostics,
+        stop: () => handle.stop(),
+    };
+}
+
+/** For test/harness: start the pack for a stack with the `--policy-pack-config` content, flat interface. */
+export async function startPolicyAnalyzerForHarness(
+    packDir: string,
+    config: Record<string, unknown> | undefined,
+    stack: string,
+    project: string,
+    options: Omit<StartOptions, "config" | "stack" | "project"> = {},
+): Promise<FlatPolicyAnalyzer> {
+    return flatAnalyzer(await startPolicyPack(packDir, { ...options, stack, project, ...(config ? { config: config as PolicyPackConfig } : {}) }));
+}
