@@ -20,7 +20,7 @@ function loadConfigOrStop(): RotationConfig {
 const config = loadConfigOrStop();
 for (const notice of config.notices) void pulumi.log.warn(notice);
 
-const { apiKey, notices: _notices, stack: _stack, ...settings } = config;
+const { apiKey, notices: _notices, ...settings } = config;
 const key = new AnthropicKey(config.environment, {
     ...settings,
     apiKey: pulumi.secret(apiKey),
@@ -37,3 +37,5 @@ export const maxAgeDays = key.maxAgeDays;
 export const dueDate = key.dueDate;
 export const daysLeft = key.daysLeft;
 export const targets = key.targets;
+export const revocation = key.revocation.summary;
+export const audit = key.audit.record;

@@ -1,15 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KeyValidation } from "./anthropic/keyValidation";
+import type { AuditContext } from "./audit/auditLog";
+import { RotationAudit } from "./audit/rotationAudit";
 import { commandTargetLabel, createCommandTarget } from "./commands/commandTarget";
 import type { RotationConfig } from "./config/loadConfig";
 import { rotationStatus } from "./domain/rotationAge";
 import { TYPE_ANTHROPIC_KEY } from "./domain/tokens";
 import { createGithubSecret, GithubProviders, githubTargetLabel } from "./github/githubSecretTarget";
+import { HealthChecks } from "./health/healthChecks";
 import { HerokuConfigVars } from "./heroku/herokuConfigVars";
 import { InfisicalSecret } from "./infisical/infisicalSecret";
+import { PreviousKeyRevocation } from "./revocation/previousKeyRevocation";
 
 /** Everything the component needs: the parsed stack config, with the key as a secret Input. */
-export interface AnthropicKeyArgs extends Omit<RotationConfig, "apiKey" | "notices" | "stack"> {
+export interface AnthropicKeyArgs extends Omit<RotationConfig, "apiKey" | "notices"> {
     /** The new key. Must be a secret Output (`pulumi.secret`); it is wrapped again defensively. */
     readonly apiKey: pulumi.Input<string>;
     /** `github:owner` from stack config, for repository targets without an `owner/` prefix. */
@@ -30,7 +34,11 @@ export interface TargetSummary {
  *
  * Order (each arrow is a dependency the engine enforces):
  *   KeyValidation → Infisical (system of record) → Heroku, GitHub, commands (in parallel)
- * so nothing is written anywhere until the key has been proven to work.
+ *     → HealthChecks (Heroku releases, then every health URL) → PreviousKeyRevocation → RotationAudit
+ * so nothing is written anywhere until the key has been proven to work, and the previous key is revoked only
+ * once every consumer is healthy on the new one. In an emergency the compromised previous key is revoked
+ * right after validation, before any fan-out, accepting downtime:
+ *   KeyValidation → PreviousKeyRevocation → Infisical → … → HealthChecks → RotationAudit
  */
 export class AnthropicKey extends pulumi.ComponentResource {
     public readonly environment: pulumi.Output<string>;
@@ -43,6 +51,8 @@ export class AnthropicKey extends pulumi.ComponentResource {
     public readonly daysLeft: pulumi.Output<number>;
     public readonly targets: pulumi.Output<TargetSummary[]>;
     public readonly validation: KeyValidation;
+    public readonly revocation: PreviousKeyRevocation;
+    public readonly audit: RotationAudit;
 
     constructor(name: string, args: AnthropicKeyArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPE_ANTHROPIC_KEY, name, {}, opts);
@@ -71,8 +81,32 @@ export class AnthropicKey extends pulumi.ComponentResource {
             },
             child,
         );
-        const afterValidation: pulumi.Resource[] = [this.validation];
+        const audit: AuditContext = {
+            path: args.auditLog,
+            environment: args.environment,
+            keyName: args.keyName,
+            newFingerprint: fingerprint,
+            workspace: args.workspace ?? "default",
+            emergency: args.emergency,
+            stack: args.stack,
+            secretName: "ANTHROPIC_API_KEY",
+        };
+        const revocationArgs = {
+            apiKey,
+            fingerprint,
+            keyId: this.validation.keyId,
+            mode: args.revocation,
+            emergency: args.emergency,
+            baseUrl: endpoints.anthropic,
+            audit,
+        };
         const summaries: TargetSummary[] = [];
+
+        // Emergency: the previous key is compromised, so it dies first, before anything else is written.
+        const emergencyRevocation = args.emergency
+            ? new PreviousKeyRevocation(`${name}-previous-key`, revocationArgs, { ...child, dependsOn: [this.validation] })
+            : undefined;
+        const afterValidation: pulumi.Resource[] = emergencyRevocation ? [this.validation, emergencyRevocation] : [this.validation];
 
         // 2. The system of record first, so Infisical's history holds every key that ever reached a consumer.
         const records = args.targets.infisical.map((t, i) => {
@@ -114,9 +148,47 @@ export class AnthropicKey extends pulumi.ComponentResource {
             summaries.push({ kind: "command", target: commandTargetLabel(t), fingerprint });
             return createCommandTarget(`${name}-command-${t.name}`, { target: t, apiKey, fingerprint }, { ...child, dependsOn: afterRecord });
         });
-        void heroku;
-        void githubSecrets;
-        void commands;
+        const consumers: pulumi.Resource[] = [...records, ...heroku, ...githubSecrets, ...commands];
+
+        // 4. Every consumer healthy on the new key: Heroku releases first, then the health URLs.
+        const health =
+            args.healthChecks.length > 0 || heroku.length > 0
+                ? new HealthChecks(
+                      `${name}-health`,
+                      {
+                          checks: args.healthChecks,
+                          herokuReleases: heroku.map((h) =>
+                              pulumi.all([h.app, h.apiUrl, h.releaseVersion, h.releaseCreated]).apply(([app, apiUrl, releaseVersion, releaseCreated]) => ({
+                                  app,
+                                  apiUrl,
+                                  releaseVersion,
+                                  releaseCreated,
+                              })),
+                          ),
+                          fingerprint,
+                          audit,
+                      },
+                      { ...child, dependsOn: [...afterValidation, ...consumers] },
+                  )
+                : undefined;
+        const afterHealth: pulumi.Resource[] = [...afterValidation, ...consumers, ...(health ? [health] : [])];
+
+        // 5. Only now is the previous key revoked (and proven dead) — unless that already happened up front.
+        this.revocation =
+            emergencyRevocation ?? new PreviousKeyRevocation(`${name}-previous-key`, revocationArgs, { ...child, dependsOn: afterHealth });
+
+        // 6. One audit line per rotation; its record is also a stack output.
+        this.audit = new RotationAudit(
+            `${name}-audit`,
+            {
+                audit,
+                targets: summaries.map((t) => ({ kind: t.kind, target: t.target, fingerprint: t.fingerprint })),
+                health: health ? health.results : [],
+                revocation: this.revocation.summary,
+                previousFingerprint: this.revocation.previousFingerprint,
+            },
+            { ...child, dependsOn: [...afterHealth, this.revocation] },
+        );
 
         const status = rotationStatus(args.parsedName.date, args.maxAgeDays, args.now);
         this.environment = pulumi.output(args.environment);
@@ -137,6 +209,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
             dueDate: this.dueDate,
             daysLeft: this.daysLeft,
             targets: this.targets,
+            audit: this.audit.record,
         });
     }
 }

@@ -81,6 +81,13 @@ export function loadRotationConfig(source: ConfigSource): RotationConfig {
         for (const issue of parsed.error.issues) problems.push(problemFromIssue(issue, key));
     }
     if (body) problems.push(...duplicateTargets(body.targets, key));
+    if (body?.emergency && body.revocation === "none") {
+        problems.push({
+            key: key("emergency"),
+            message: "is true but revocation is none; an emergency rotation exists to kill the compromised key before anything else",
+            fix: `set revocation to deactivate (needs ANTHROPIC_ADMIN_API_KEY) or verify (after revoking it in the Console): pulumi config set revocation deactivate -s ${source.stack}`,
+        });
+    }
 
     const environment = body?.environment ?? (typeof rawBody.environment === "string" ? rawBody.environment : source.stack);
 

@@ -146,6 +146,13 @@ describe("stack config", () => {
         expect(err.problems[0]!.message).toMatch(/must not start with GITHUB_/);
     });
 
+    it("refuses an emergency rotation that would not revoke the compromised key", () => {
+        const err = problemsOf({ ...base(), emergency: true, revocation: "none" });
+        expect(err.problems.map((p) => p.key)).toEqual(["anthropic-key-rotation:emergency"]);
+        expect(err.message).toMatch(/revocation deactivate/);
+        expect(loadRotationConfig(source({ ...base(), emergency: true, revocation: "deactivate" })).emergency).toBe(true);
+    });
+
     it("lists every problem at once", () => {
         const err = problemsOf({ keyName: "nope", revocation: "sometimes", typo: "x" });
         const keys = err.problems.map((p) => p.key);
