@@ -91,6 +91,11 @@ export interface AuditRecord {
     readonly targets: readonly AuditTarget[];
     readonly health: readonly AuditHealthResult[];
     readonly revocation: AuditRevocation | null;
+    /**
+     * Present (true) on the completed line of a rollback: the key put back is the one the previous completed
+     * line names, after a failed attempt with another key (whose fingerprint is then `oldFingerprint`).
+     */
+    readonly rollback?: true;
 }
 
 /** Optional facts a record can carry besides the context. */
@@ -100,6 +105,7 @@ export interface AuditDetails {
     readonly health?: readonly AuditHealthResult[];
     readonly revocation?: AuditRevocation | null;
     readonly secretName?: string;
+    readonly rollback?: boolean;
 }
 
 /** A line was refused because it held key material. The message names the fields, never the value. */
@@ -188,7 +194,38 @@ export function buildRecord(
         targets: (details.targets ?? []).map((t) => ({ ...(t.kind !== undefined ? { kind: t.kind } : {}), target: t.target, fingerprint: t.fingerprint })),
         health: (details.health ?? []).map((h) => ({ url: h.url, ok: h.ok, status: h.status, attempts: h.attempts, seconds: h.seconds })),
         revocation: details.revocation ? { mode: details.revocation.mode, result: details.revocation.result } : null,
+        ...(details.rollback === true ? { rollback: true as const } : {}),
     };
+}
+
+/**
+ * The last record of this environment (and stack, when both say) in the log, or undefined when there is
+ * none or the file does not exist. Lines that are not JSON are skipped. Local file only: no network.
+ */
+export function lastRecordFor(path: string | undefined, environment: string, stack?: string): AuditRecord | undefined {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- built-in, loaded at run time
+    const fs = require("fs") as typeof import("fs");
+    let text: string;
+    try {
+        text = fs.readFileSync(auditLogFile(path), "utf8");
+    } catch {
+        return undefined;
+    }
+    const lines = text.split("\n");
+    for (let i = lines.length - 1; i >= 0; i--) {
+        const line = lines[i]!.trim();
+        if (!line) continue;
+        let record: AuditRecord;
+        try {
+            record = JSON.parse(line) as AuditRecord;
+        } catch {
+            continue;
+        }
+        if (!record || typeof record !== "object" || record.environment !== environment) continue;
+        if (stack && record.stack && record.stack !== stack) continue;
+        return record;
+    }
+    return undefined;
 }
 
 /** The fields of `record` whose JSON holds key material (key-shaped text or one of `secrets`). */

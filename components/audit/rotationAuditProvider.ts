@@ -5,7 +5,9 @@ import {
     AuditRecord,
     AuditRevocation,
     AuditTarget,
+    AUDIT_ACTION_FAILED,
     auditContextOf,
+    lastRecordFor,
     auditContextProblems,
     DEFAULT_AUDIT_SECRET_NAME,
     recordCompleted,
@@ -58,8 +60,10 @@ export const rotationAuditProvider: dynamic.ResourceProvider = {
 
     async diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
         const fp = fingerprintOf(news.audit);
-        // Only a new key is a rotation event; changed targets or health URLs alone are not.
-        const changes = fp === UNKNOWN || fp === undefined || fp !== olds.fingerprint;
+        // Only a new key is a rotation event; changed targets or health URLs alone are not. A rollback is one
+        // too: the same key as the last completed line, after a failed attempt with another key (read from the
+        // local audit file: no network).
+        const changes = fp === UNKNOWN || fp === undefined || fp !== olds.fingerprint || abandonedAttempt(news.audit, fp) !== undefined;
         return { changes, replaces: [], deleteBeforeReplace: false };
     },
 
@@ -71,6 +75,9 @@ export const rotationAuditProvider: dynamic.ResourceProvider = {
     async update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
         const fp = fingerprintOf(news.audit);
         if (fp !== undefined && fp === olds.fingerprint && olds.record) {
+            const abandoned = abandonedAttempt(news.audit, fp);
+            // Rolled back to this key after a failed attempt with another one: record it.
+            if (abandoned !== undefined) return { outs: write(news, abandoned, true) };
             // Same key: not a rotation event. Keep the last record (no second line).
             return { outs: { ...news, fingerprint: fp, record: olds.record } };
         }
@@ -88,14 +95,26 @@ export const rotationAuditProvider: dynamic.ResourceProvider = {
     },
 };
 
-function write(inputs: Props, ownPrevious: string | undefined): Props {
+/**
+ * The fingerprint of a failed attempt with another key, when the log's last line for this environment is
+ * one: the key `fp` was then put back (a rollback). undefined otherwise.
+ */
+function abandonedAttempt(audit: unknown, fp: string | undefined): string | undefined {
+    const context = auditContextOf(audit);
+    if (!context || fp === undefined || fp === UNKNOWN) return undefined;
+    const last = lastRecordFor(context.path, context.environment, context.stack);
+    return last && last.action === AUDIT_ACTION_FAILED && typeof last.newFingerprint === "string" && last.newFingerprint !== fp ? last.newFingerprint : undefined;
+}
+
+function write(inputs: Props, ownPrevious: string | undefined, rollback = false): Props {
     const context = auditContextOf(inputs.audit);
     if (!context) {
         throw new Error("audit: the audit context is missing or incomplete (environment, keyName, newFingerprint); this is a wiring bug in the program");
     }
-    const given = typeof inputs.previousFingerprint === "string" && inputs.previousFingerprint ? inputs.previousFingerprint : undefined;
+    const given = typeof inputs.previousFingerprint === "string" && inputs.previousFingerprint && !rollback ? inputs.previousFingerprint : undefined;
     const record = recordCompleted(context, {
         oldFingerprint: given ?? ownPrevious ?? null,
+        rollback,
         targets: targetsOf(inputs.targets),
         health: healthOf(inputs.health),
         revocation: revocationOf(inputs.revocation),

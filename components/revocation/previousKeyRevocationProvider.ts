@@ -127,10 +127,14 @@ export const previousKeyRevocationProvider: dynamic.ResourceProvider = {
     async diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
         let changes = false;
         if (news.fingerprint === UNKNOWN || news.fingerprint !== olds.fingerprint) changes = true;
-        for (const field of ["keyId", "mode", "emergency", "baseUrl", "proofTimeoutSeconds", "proofIntervalSeconds"]) {
-            if (news[field] === UNKNOWN || norm(news[field]) !== norm(olds[field])) changes = true;
+        // Settings compared with their defaults applied (the outputs hold them filled in), so an unchanged
+        // program is "no change" and a preview shows an update only when something really changed.
+        const before = settingsOf(olds);
+        const after = settingsOf(news);
+        for (const field of Object.keys(after) as (keyof Settings)[]) {
+            if (news[field] === UNKNOWN || canonical(after[field]) !== canonical(before[field])) changes = true;
         }
-        if (JSON.stringify(news.audit ?? null) !== JSON.stringify(olds.audit ?? null)) changes = true;
+        if (news.audit === UNKNOWN || canonical(news.audit ?? null) !== canonical(olds.audit ?? null)) changes = true;
         return { changes, replaces: [], deleteBeforeReplace: false };
     },
 
@@ -374,22 +378,37 @@ function adminFailureMessage(what: string, err: unknown, previous: PreviousKey, 
     return `${base}: ${api}.${fix}${tail}`;
 }
 
+interface Settings {
+    readonly keyId: string | null;
+    readonly mode: RevocationMode;
+    readonly emergency: boolean;
+    readonly baseUrl: string;
+    readonly proofTimeoutSeconds: number;
+    readonly proofIntervalSeconds: number;
+}
+
+/** The settings with defaults applied, from inputs or outputs. Never throws. */
+function settingsOf(props: Props): Settings {
+    const num = (v: unknown, d: number) => (typeof v === "number" && v > 0 ? v : d);
+    return {
+        keyId: typeof props.keyId === "string" && props.keyId ? props.keyId : null,
+        mode: (typeof props.mode === "string" && MODES.includes(props.mode) ? props.mode : "verify") as RevocationMode,
+        emergency: props.emergency === true,
+        baseUrl: normalizeBaseUrl(typeof props.baseUrl === "string" ? props.baseUrl : undefined),
+        proofTimeoutSeconds: num(props.proofTimeoutSeconds, DEFAULT_PROOF_TIMEOUT_SECONDS),
+        proofIntervalSeconds: num(props.proofIntervalSeconds, DEFAULT_PROOF_INTERVAL_SECONDS),
+    };
+}
+
 function inputsOf(props: Props): Inputs {
     const apiKey = typeof props.apiKey === "string" ? props.apiKey.trim() : "";
     if (!apiKey || fingerprint(apiKey) !== props.fingerprint) {
         throw new Error(`${STEP_REVOCATION}: apiKey is missing or does not match fingerprint; this is a wiring bug in the program (no key was touched)`);
     }
-    const mode = (typeof props.mode === "string" && MODES.includes(props.mode) ? props.mode : "verify") as RevocationMode;
-    const num = (v: unknown, d: number) => (typeof v === "number" && v > 0 ? v : d);
     return {
         apiKey,
         fingerprint: props.fingerprint as string,
-        keyId: typeof props.keyId === "string" && props.keyId ? props.keyId : null,
-        mode,
-        emergency: props.emergency === true,
-        baseUrl: normalizeBaseUrl(typeof props.baseUrl === "string" ? props.baseUrl : undefined),
-        proofTimeoutSeconds: num(props.proofTimeoutSeconds, DEFAULT_PROOF_TIMEOUT_SECONDS),
-        proofIntervalSeconds: num(props.proofIntervalSeconds, DEFAULT_PROOF_INTERVAL_SECONDS),
+        ...settingsOf(props),
         audit: auditContextOf(props.audit),
         rawAudit: props.audit,
     };
@@ -418,8 +437,17 @@ function idOf(news: Inputs): string {
     return `${news.audit?.environment ?? "anthropic"}-previous-key`;
 }
 
-function norm(v: unknown): string {
-    return JSON.stringify(v === undefined || v === "" ? null : v);
+/** JSON with object keys sorted and undefined as null: equal values compare equal whatever their key order. */
+function canonical(value: unknown): string {
+    if (value === undefined || value === null) return "null";
+    if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+    if (typeof value === "object") {
+        const entries = Object.entries(value as Props)
+            .filter(([, v]) => v !== undefined && v !== null)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+    }
+    return JSON.stringify(value);
 }
 
 function seconds(ms: number): string {

@@ -132,4 +132,30 @@ describe("RotationAudit provider", () => {
         expectErrorClean(leak, [keyA]);
         expect(auditText(ctx.path)).toBe("");
     });
+    it("a rollback (the same key again after a failed attempt with another) is a rotation event and gets its own line", async () => {
+        const { recordFailure } = await import("../../components/audit/auditLog");
+        const first = inputsFor(keyA);
+        const ctx = first.audit as ReturnType<typeof tempAuditContext>;
+        const created = await p.create(first);
+        // An attempt with key B fails at the health step (its provider writes the failed line)…
+        recordFailure({ ...ctx, newFingerprint: fingerprint(keyB) }, "health", "https://x/health did not pass");
+        // …and the operator puts key A back: same fingerprint as this resource's state, yet a change.
+        const back = inputsFor(keyA, ctx);
+        expect((await p.diff!("id", created.outs, back)).changes).toBe(true);
+        const { outs } = await p.update!("id", created.outs, back);
+        const lines = auditLines(ctx.path);
+        expect(lines.map((l) => l.action)).toEqual(["secret.rotate.completed", "secret.rotate.failed", "secret.rotate.completed"]);
+        expect(lines[2]).toMatchObject({ rollback: true, oldFingerprint: fingerprint(keyB), newFingerprint: fingerprint(keyA) });
+        expect(outs!.record).toEqual(lines[2]);
+        // Once recorded, the same inputs are no change again.
+        expect((await p.diff!("id", outs!, back)).changes).toBe(false);
+        // A failed line of another environment or stack in the same file does not count.
+        recordFailure({ ...ctx, environment: "staging", newFingerprint: fingerprint(keyC) }, "health", "x");
+        recordFailure({ ...ctx, stack: "prod-eu", newFingerprint: fingerprint(keyC) }, "health", "x");
+        expect((await p.diff!("id", outs!, back)).changes).toBe(false);
+        // A failed retry with the SAME key is not a rollback.
+        recordFailure(ctx, "revocation", "previous key still works");
+        expect((await p.diff!("id", outs!, back)).changes).toBe(false);
+        expect(lines[0]!.rollback).toBeUndefined();
+    });
 });

@@ -307,6 +307,17 @@ describe("PreviousKeyRevocation: none, same key, check and diff", () => {
         expect(anthropic.calls().length).toBe(before);
     });
 
+    it("diff compares settings with their defaults applied and objects whatever their key order", async () => {
+        const minimal = { apiKey: oldKey.value, fingerprint: oldKey.fingerprint, mode: "verify", baseUrl: `${anthropic.url}/`, audit: tempAuditContext(oldKey.fingerprint) };
+        const { outs } = await p.create(minimal);
+        expect(outs).toMatchObject({ proofTimeoutSeconds: 60, proofIntervalSeconds: 2, keyId: null, baseUrl: anthropic.url });
+        expect((await p.diff!("id", outs, minimal)).changes).toBe(false);
+        const reordered = Object.fromEntries(Object.entries(minimal.audit).reverse());
+        expect((await p.diff!("id", outs, { ...minimal, audit: reordered })).changes).toBe(false);
+        expect((await p.diff!("id", outs, { ...minimal, proofTimeoutSeconds: 120 })).changes).toBe(true);
+        expect((await p.diff!("id", outs, { ...minimal, keyId: oldKey.id })).changes).toBe(true);
+    });
+
     it("read and delete never call the API (destroy never revokes the current key)", async () => {
         const olds = await stateWith(oldKey);
         const before = anthropic.calls().length;
