@@ -51,10 +51,16 @@ export interface StackFileRef {
 const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
 
 /** Every `Pulumi.<stack>.yaml` in the directory, sorted by stack name (`Pulumi.yaml` itself excluded). */
+/**
+ * Stacks that only ever talk to loopback emulators (`npm run rehearse`). Their key is generated per run, so
+ * they are neither reported nor previewed in CI.
+ */
+export const REHEARSAL_STACKS: readonly string[] = ["sandbox"];
+
 export function findStackFiles(dir: string): StackFileRef[] {
     return readdirSync(dir)
         .map((file) => ({ file, m: STACK_FILE.exec(file) }))
-        .filter((e): e is { file: string; m: RegExpExecArray } => e.m !== null)
+        .filter((e): e is { file: string; m: RegExpExecArray } => e.m !== null && !REHEARSAL_STACKS.includes(e.m[1]!))
         .map(({ file, m }) => ({ stack: m[1]!, file, path: join(dir, file) }))
         .sort((a, b) => (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0));
 }
