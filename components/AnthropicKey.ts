@@ -61,6 +61,17 @@ export class AnthropicKey extends pulumi.ComponentResource {
         const fingerprint = args.fingerprint;
         const endpoints = args.endpoints;
 
+        const audit: AuditContext = {
+            path: args.auditLog,
+            environment: args.environment,
+            keyName: args.keyName,
+            newFingerprint: fingerprint,
+            workspace: args.workspace ?? "default",
+            emergency: args.emergency,
+            stack: args.stack,
+            secretName: "ANTHROPIC_API_KEY",
+        };
+
         // 1. Prove the key works before anything is written anywhere.
         this.validation = new KeyValidation(
             `${name}-validation`,
@@ -78,19 +89,10 @@ export class AnthropicKey extends pulumi.ComponentResource {
                 workspace: args.workspace,
                 keyId: args.keyId,
                 baseUrl: endpoints.anthropic,
+                audit,
             },
             child,
         );
-        const audit: AuditContext = {
-            path: args.auditLog,
-            environment: args.environment,
-            keyName: args.keyName,
-            newFingerprint: fingerprint,
-            workspace: args.workspace ?? "default",
-            emergency: args.emergency,
-            stack: args.stack,
-            secretName: "ANTHROPIC_API_KEY",
-        };
         const revocationArgs = {
             apiKey,
             fingerprint,
@@ -121,6 +123,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
                     siteUrl: t.siteUrl ?? endpoints.infisical,
                     apiKey,
                     fingerprint,
+                    audit,
                 },
                 { ...child, dependsOn: afterValidation },
             );
@@ -132,7 +135,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
             summaries.push({ kind: "heroku", target: `heroku app ${t.app} (${t.vars.join(", ")})`, fingerprint });
             return new HerokuConfigVars(
                 `${name}-heroku-${t.app}`,
-                { app: t.app, vars: t.vars, apiKey, fingerprint, apiUrl: endpoints.heroku, removeOnDelete: t.removeOnDelete },
+                { app: t.app, vars: t.vars, apiKey, fingerprint, apiUrl: endpoints.heroku, removeOnDelete: t.removeOnDelete, audit },
                 { ...child, dependsOn: afterRecord },
             );
         });

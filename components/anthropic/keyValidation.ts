@@ -1,3 +1,4 @@
+import type { AuditContext } from "../audit/auditLog";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_ANTHROPIC_BASE_URL } from "./client";
 import {
@@ -40,6 +41,8 @@ export interface KeyValidationArgs {
     /** Explicit `apikey_…` for the Admin API checks (needed only when two keys share a hint). */
     readonly keyId?: pulumi.Input<string>;
     readonly minimumLimits?: pulumi.Input<MinimumLimits>;
+    /** Where a failure of this step is recorded (`secret.rotate.failed`); plain values, never the key. */
+    readonly audit?: pulumi.Input<AuditContext>;
 }
 
 export class KeyValidation extends pulumi.dynamic.Resource {
@@ -81,6 +84,7 @@ export class KeyValidation extends pulumi.dynamic.Resource {
             name,
             {
                 apiKey: pulumi.secret(args.apiKey),
+                audit: args.audit,
                 keyName: args.keyName,
                 environment: args.environment,
                 createdAt: args.createdAt,

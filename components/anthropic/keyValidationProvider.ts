@@ -1,3 +1,4 @@
+import { auditedStep } from "../audit/auditedStep";
 import type * as pulumi from "@pulumi/pulumi";
 import { parseIsoDate } from "../domain/dates";
 import { fingerprint } from "../domain/fingerprint";
@@ -205,17 +206,18 @@ export const keyValidationProvider: pulumi.dynamic.ResourceProvider = {
 
     async create(props: Props): Promise<pulumi.dynamic.CreateResult> {
         const inputs = normalizeInputs(props);
-        const facts = await validateKey(inputs);
-        return { id: newId(), outs: outputsOf(inputs, facts, {}) };
+        const facts = await auditedStep(props.audit, "validation", [props.apiKey], () => validateKey(inputs));
+        return { id: newId(), outs: { ...outputsOf(inputs, facts, {}), ...(props.audit ? { audit: props.audit } : {}) } };
     },
 
     async update(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
         const inputs = normalizeInputs(news);
-        const facts = await validateKey(inputs);
+        const facts = await auditedStep(news.audit, "validation", [news.apiKey], () => validateKey(inputs));
         const previousKey = typeof olds.apiKey === "string" && olds.apiKey.length > 0 && olds.apiKey !== inputs.apiKey ? olds.apiKey : undefined;
-        if (!previousKey) return { outs: outputsOf(inputs, facts, {}) };
+        const audit = news.audit ? { audit: news.audit } : {};
+        if (!previousKey) return { outs: { ...outputsOf(inputs, facts, {}), ...audit } };
         const valid = await checkPreviousKey(previousKey, inputs);
-        return { outs: outputsOf(inputs, facts, { valid, fingerprint: fingerprint(previousKey) }) };
+        return { outs: { ...outputsOf(inputs, facts, { valid, fingerprint: fingerprint(previousKey) }), ...audit } };
     },
 
     async read(id: string, props?: Props): Promise<pulumi.dynamic.ReadResult> {

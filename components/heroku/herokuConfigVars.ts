@@ -1,3 +1,4 @@
+import type { AuditContext } from "../audit/auditLog";
 import * as pulumi from "@pulumi/pulumi";
 import { herokuConfigVarsProvider } from "./herokuConfigVarsProvider";
 
@@ -28,6 +29,8 @@ export interface HerokuConfigVarsArgs {
     readonly apiUrl?: pulumi.Input<string | undefined>;
     /** Set the vars to null on `pulumi destroy` (default false: leave them; removing a live key is an outage). */
     readonly removeOnDelete?: pulumi.Input<boolean | undefined>;
+    /** Where a failure of this step is recorded (`secret.rotate.failed`); plain values, never the key. */
+    readonly audit?: pulumi.Input<AuditContext>;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { auditedStep } from "../audit/auditedStep";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { fingerprint, isFingerprint } from "../domain/fingerprint";
 import { redact } from "../domain/keyFormat";
@@ -163,17 +164,18 @@ export const herokuConfigVarsProvider: dynamic.ResourceProvider = {
     },
 
     async create(inputs: Props): Promise<dynamic.CreateResult> {
-        const news = inputsOf(inputs);
-        const outs = await apply(news, { removable: [], oldFingerprint: undefined });
-        return { id: news.app, outs };
+        const outs = await auditedStep(inputs.audit, "heroku", [inputs.apiKey], () => apply(inputsOf(inputs), { removable: [], oldFingerprint: undefined }));
+        return { id: String(inputs.app), outs };
     },
 
     async update(_id: string, olds: Props, inputs: Props): Promise<dynamic.UpdateResult> {
-        const news = inputsOf(inputs);
-        const oldVars = Array.isArray(olds.vars) ? olds.vars.map(String) : [];
-        const removable = oldVars.filter((v) => !news.vars.includes(v));
-        const oldFingerprint = isFingerprint(olds.fingerprint) ? olds.fingerprint : undefined;
-        const outs = await apply(news, { removable, oldFingerprint });
+        const outs = await auditedStep(inputs.audit, "heroku", [inputs.apiKey], () => {
+            const news = inputsOf(inputs);
+            const oldVars = Array.isArray(olds.vars) ? olds.vars.map(String) : [];
+            const removable = oldVars.filter((v) => !news.vars.includes(v));
+            const oldFingerprint = isFingerprint(olds.fingerprint) ? olds.fingerprint : undefined;
+            return apply(news, { removable, oldFingerprint });
+        });
         return { outs };
     },
 

@@ -1,3 +1,4 @@
+import { auditedStep } from "../audit/auditedStep";
 import type { dynamic } from "@pulumi/pulumi";
 import { API_KEY_LENGTH, describeKeyProblem, KeyProblem } from "../domain/keyFormat";
 import { fingerprint as fingerprintOf, isFingerprint } from "../domain/fingerprint";
@@ -238,8 +239,8 @@ export const infisicalSecretProvider: dynamic.ResourceProvider = {
     },
 
     async create(inputs: InfisicalSecretInputs): Promise<dynamic.CreateResult> {
-        const client = new InfisicalClient(inputs.siteUrl);
-        const written = await client.putSecret(locationOf(inputs), inputs.apiKey);
+        const audit = (inputs as unknown as Record<string, unknown>).audit;
+        const written = await auditedStep(audit, "infisical", [inputs.apiKey], () => new InfisicalClient(inputs.siteUrl).putSecret(locationOf(inputs), inputs.apiKey));
         return { id: resourceId(inputs), outs: outputsOf(inputs, written.version, fingerprintOf(inputs.apiKey)) };
     },
 
@@ -248,8 +249,8 @@ export const infisicalSecretProvider: dynamic.ResourceProvider = {
             // Only removeOnDelete changed: nothing to write.
             return { outs: outputsOf(news, olds.version, olds.remoteFingerprint) };
         }
-        const client = new InfisicalClient(news.siteUrl);
-        const written = await client.putSecret(locationOf(news), news.apiKey);
+        const audit = (news as unknown as Record<string, unknown>).audit;
+        const written = await auditedStep(audit, "infisical", [news.apiKey], () => new InfisicalClient(news.siteUrl).putSecret(locationOf(news), news.apiKey));
         return { outs: outputsOf(news, written.version, fingerprintOf(news.apiKey)) };
     },
 

@@ -1,3 +1,4 @@
+import type { AuditContext } from "../audit/auditLog";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_INFISICAL_SECRET_PATH, DEFAULT_INFISICAL_SITE_URL } from "./infisicalClient";
 import { DEFAULT_INFISICAL_SECRET_NAME, infisicalSecretProvider } from "./infisicalProvider";
@@ -29,6 +30,8 @@ export interface InfisicalSecretArgs {
     readonly fingerprint?: pulumi.Input<string>;
     /** Delete the secret from Infisical on destroy / replace. Default false: it is the record, with history. */
     readonly removeOnDelete?: pulumi.Input<boolean>;
+    /** Where a failure of this step is recorded (`secret.rotate.failed`); plain values, never the key. */
+    readonly audit?: pulumi.Input<AuditContext>;
 }
 
 /**
@@ -64,6 +67,7 @@ export class InfisicalSecret extends pulumi.dynamic.Resource {
                 secretName: args.secretName ?? DEFAULT_INFISICAL_SECRET_NAME,
                 siteUrl: args.siteUrl ?? DEFAULT_INFISICAL_SITE_URL,
                 apiKey: pulumi.secret(args.apiKey),
+                audit: args.audit,
                 fingerprint: args.fingerprint,
                 removeOnDelete: args.removeOnDelete ?? false,
                 version: undefined,

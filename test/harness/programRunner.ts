@@ -52,6 +52,14 @@ const providerTexts = new Set<string>();
 let stackOutputsRaw: Record<string, unknown> = {};
 let seq = 0;
 
+// Like the engine: after the first failed step no new step starts, in-flight steps finish, and the deployment
+// ends with that error (the program's pending registrations are abandoned).
+let deploymentError: Error | undefined;
+let signalFailure: (err: Error) => void = () => undefined;
+const deploymentFailed = new Promise<never>((_, reject) => (signalFailure = reject));
+deploymentFailed.catch(() => undefined);
+const inFlight = new Set<Promise<unknown>>();
+
 const store = new StateStore(job.statePath, process.env.PULUMI_CONFIG_PASSPHRASE ?? "rehearsal");
 let host: ProviderHost | undefined;
 let analyzer: PolicyAnalyzerLike | undefined;
@@ -200,7 +208,21 @@ class EngineMonitor extends MockMonitor {
                 seq: ++seq,
             };
             registrations.push(reg);
-            const result = await carryOut(reg);
+            if (deploymentError) throw new Error(`not started: an earlier step failed`);
+            const work = carryOut(reg);
+            inFlight.add(work);
+            let result: Awaited<ReturnType<typeof carryOut>>;
+            try {
+                result = await work;
+            } catch (err) {
+                if (!deploymentError) {
+                    deploymentError = err instanceof Error ? err : new Error(String(err));
+                    signalFailure(deploymentError);
+                }
+                throw err;
+            } finally {
+                inFlight.delete(work);
+            }
             const state = await rpc.serializeProperties("", wrapSecrets(result.outputs, result.secretKeys));
             this.resources.set(urn, { urn, id: result.id || null, state });
             const response = new resproto.RegisterResourceResponse();
@@ -241,8 +263,8 @@ async function main(): Promise<void> {
         Object.assign(s, { supportsSecrets: true, supportsResourceReferences: true, supportsOutputValues: false, supportsDeletedWith: true, supportsAliasSpecs: true });
         pulumi.runtime.setAllConfig(JSON.parse(configText) as Record<string, string>, JSON.parse(secretKeysText) as string[]);
 
-        await pulumi.runtime.runInPulumiStack(async () => require(job.programPath));
-        await settings.waitForRPCs?.();
+        await Promise.race([pulumi.runtime.runInPulumiStack(async () => require(job.programPath)), deploymentFailed]);
+        await Promise.race([settings.waitForRPCs(), deploymentFailed]);
 
         if (!job.preview) {
             // Resources in state that the program no longer registers are deleted, as the engine would.
@@ -266,6 +288,8 @@ async function main(): Promise<void> {
         }
     } catch (err) {
         error = err instanceof Error ? err.message : String(err);
+        // Let steps already under way finish, as the engine does, so their state is recorded.
+        await Promise.allSettled([...inFlight]);
     } finally {
         if (!job.preview) store.save();
         await analyzer?.stop().catch(() => undefined);
