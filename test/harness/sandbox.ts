@@ -2,7 +2,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
 import { formatIsoDate, utcToday } from "../../components/domain/dates";
-import { AnthropicEmulator, EmulatedKey } from "../emulators/anthropicEmulator";
+import { AnthropicEmulator, AnthropicEmulatorOptions, EmulatedKey } from "../emulators/anthropicEmulator";
 import { GithubEmulator } from "../emulators/githubEmulator";
 import { HealthEmulator } from "../emulators/healthEmulator";
 import { HerokuEmulator } from "../emulators/herokuEmulator";
@@ -35,12 +35,14 @@ export interface SandboxOptions {
     readonly latencyMs?: number;
     /** Heroku apps to seed; defaults to the sandbox stack file's. */
     readonly herokuApps?: readonly string[];
+    /** Options of the Anthropic emulator (e.g. a revocation propagation delay). */
+    readonly anthropic?: AnthropicEmulatorOptions;
 }
 
 export interface SandboxKey extends EmulatedKey {}
 
 export class Sandbox {
-    readonly anthropic = new AnthropicEmulator();
+    readonly anthropic: AnthropicEmulator;
     readonly heroku = new HerokuEmulator();
     readonly infisical = new InfisicalEmulator();
     readonly github = new GithubEmulator();
@@ -53,8 +55,12 @@ export class Sandbox {
         return [this.anthropic.server, this.heroku.server, this.infisical.server, this.github.server, this.health.server];
     }
 
+    private constructor(options: SandboxOptions) {
+        this.anthropic = new AnthropicEmulator(options.anthropic);
+    }
+
     static async start(options: SandboxOptions = {}): Promise<Sandbox> {
-        const sandbox = new Sandbox();
+        const sandbox = new Sandbox(options);
         await Promise.all([sandbox.anthropic.start(), sandbox.heroku.start(), sandbox.infisical.start(), sandbox.github.start(), sandbox.health.start()]);
         sandbox.seed(options);
         for (const s of sandbox.servers) s.latencyMs = options.latencyMs ?? 0;
