@@ -42,6 +42,7 @@ const settings = require("@pulumi/pulumi/runtime/settings");
 const stateModule = require("@pulumi/pulumi/runtime/state");
 const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
 const rpc = require("@pulumi/pulumi/runtime/rpc");
+const outputModule = require("@pulumi/pulumi/output");
 const resproto = require("@pulumi/pulumi/proto/resource_pb");
 const structproto = require("google-protobuf/google/protobuf/struct_pb");
 
@@ -70,8 +71,12 @@ function isSecretValue(v: unknown): boolean {
     return Object.values(v as Record<string, unknown>).some(isSecretValue);
 }
 
-/** The engine sends plaintext to providers and policies: strip the SDK's secret wrappers. */
+/**
+ * The engine sends plaintext to providers and policies: strip the SDK's secret wrappers, and turn the SDK's
+ * in-memory "unknown" (a preview value not known yet) back into the wire sentinel the engine sends.
+ */
 function unwrapSecrets(v: unknown): unknown {
+    if (v === outputModule.unknown) return rpc.unknownValue;
     if (typeof v !== "object" || v === null) return v;
     if (Array.isArray(v)) return v.map(unwrapSecrets);
     const o = v as Record<string, unknown>;

@@ -1,0 +1,129 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { fingerprint } from "../../components/domain/fingerprint";
+import { rehearse, RehearsalRun } from "../harness/rehearsal";
+import { makeAdminKey, makeApiKey } from "../support/keys";
+import { scanForLeaks } from "../support/leakScan";
+
+/**
+ * The program as `pulumi preview` runs it for the committed prod and staging stacks: TypeScript through ts-node
+ * in a child process (as the Pulumi language host does), each resource checked and diffed by the real dynamic
+ * provider host. Preview never creates anything, so no service is needed.
+ */
+
+const EXPECTED: Record<string, Record<string, number>> = {
+    prod: {
+        "anthropic-key-rotation:index:AnthropicKey": 1,
+        "pulumi-nodejs:dynamic/anthropic:KeyValidation": 1,
+        "pulumi-nodejs:dynamic/infisical:Secret": 1,
+        "pulumi-nodejs:dynamic/heroku:ConfigVars": 2,
+        "github:index/actionsSecret:ActionsSecret": 1,
+        "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": 1,
+        "command:local:Command": 0,
+        "pulumi-nodejs:dynamic/health:HealthChecks": 1,
+        "pulumi-nodejs:dynamic/anthropic:PreviousKeyRevocation": 1,
+        "pulumi-nodejs:dynamic/audit:RotationAudit": 1,
+    },
+    staging: {
+        "anthropic-key-rotation:index:AnthropicKey": 1,
+        "pulumi-nodejs:dynamic/anthropic:KeyValidation": 1,
+        "pulumi-nodejs:dynamic/infisical:Secret": 1,
+        "pulumi-nodejs:dynamic/heroku:ConfigVars": 1,
+        "github:index/actionsSecret:ActionsSecret": 0,
+        "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": 1,
+        "command:local:Command": 1,
+        "pulumi-nodejs:dynamic/health:HealthChecks": 1,
+        "pulumi-nodejs:dynamic/anthropic:PreviousKeyRevocation": 1,
+        "pulumi-nodejs:dynamic/audit:RotationAudit": 1,
+    },
+};
+
+/** The input that carries the key, per resource type. */
+const KEY_INPUT: Record<string, string> = {
+    "pulumi-nodejs:dynamic/anthropic:KeyValidation": "apiKey",
+    "pulumi-nodejs:dynamic/infisical:Secret": "apiKey",
+    "pulumi-nodejs:dynamic/heroku:ConfigVars": "apiKey",
+    "pulumi-nodejs:dynamic/anthropic:PreviousKeyRevocation": "apiKey",
+    "github:index/actionsSecret:ActionsSecret": "value",
+    "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": "value",
+    "command:local:Command": "environment",
+};
+
+describe.each(["prod", "staging"])("pulumi preview of the %s stack", (stack) => {
+    const key = makeApiKey();
+    let run: RehearsalRun;
+
+    beforeAll(async () => {
+        run = await rehearse({ stack, apiKey: key, preview: true, providerEnv: { ANTHROPIC_ADMIN_API_KEY: makeAdminKey() } });
+    }, 60_000);
+
+    it("registers the expected resources, all children of the one AnthropicKey", () => {
+        expect(run.error, run.stderr).toBeUndefined();
+        const component = run.registrations.find((r) => r.type === "anthropic-key-rotation:index:AnthropicKey")!;
+        for (const [type, count] of Object.entries(EXPECTED[stack]!)) {
+            const found = run.registrations.filter((r) => r.type === type);
+            expect(found, type).toHaveLength(count);
+            if (type !== "anthropic-key-rotation:index:AnthropicKey") for (const r of found) expect(r.parent, r.name).toBe(component.urn);
+        }
+    });
+
+    it("gives every consumer the key as a secret input", () => {
+        for (const r of run.registrations) {
+            const input = KEY_INPUT[r.type];
+            if (!input) continue;
+            expect(r.secretInputs, `${r.name}.${input}`).toContain(input);
+            expect(r.inputs[input], `${r.name}.${input} masked in the result`).toBe("[secret]");
+        }
+    });
+
+    it("shows the key's fingerprint as a plain input of every dynamic target, so the diff is readable", () => {
+        const fp = fingerprint(key);
+        const dynamic = run.registrations.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/") && !r.type.endsWith("RotationAudit"));
+        expect(dynamic.length).toBeGreaterThanOrEqual(5);
+        for (const r of dynamic) {
+            expect(r.inputs.fingerprint, r.name).toBe(fp);
+            expect(r.secretInputs).not.toContain("fingerprint");
+        }
+        const creates = run.steps.filter((s) => s.type.startsWith("pulumi-nodejs:dynamic/") && s.newFingerprint);
+        for (const s of creates) expect(s).toMatchObject({ op: "create", newFingerprint: fp });
+    });
+
+    it("exports a per-target summary with fingerprints, and nothing secret", () => {
+        expect(run.secretStackOutputs).toEqual([]);
+        const targets = run.stackOutputs.targets as { kind: string; fingerprint: string }[];
+        expect(targets.length).toBeGreaterThanOrEqual(4);
+        for (const t of targets) expect(t.fingerprint).toBe(fingerprint(key));
+        expect(run.stackOutputs).toMatchObject({ environment: stack, fingerprint: fingerprint(key), maxAgeDays: 90 });
+        expect(typeof run.stackOutputs.dueDate).toBe("string");
+    });
+
+    it("never puts the key or a credential in a serialized provider, in outputs or in output", () => {
+        expect(run.providerTexts.length).toBeGreaterThanOrEqual(5);
+        const artifacts = [
+            ...run.providerTexts.map((text, i) => ({ name: `provider ${i}`, text })),
+            { name: "result", text: JSON.stringify({ ...run, stdout: "", stderr: "" }) },
+            { name: "stdout", text: run.stdout },
+            { name: "stderr", text: run.stderr },
+        ];
+        expect(scanForLeaks(artifacts, [key])).toEqual([]);
+        for (const text of run.providerTexts) expect(text).not.toMatch(/ANTHROPIC_ADMIN_API_KEY\s*[:=]\s*["']/);
+    });
+
+    it("makes no change in preview: nothing is created", () => {
+        expect(run.steps.every((s) => !s.error)).toBe(true);
+        expect(run.steps.filter((s) => s.type.startsWith("pulumi-nodejs:dynamic/")).every((s) => s.op === "create")).toBe(true);
+    });
+});
+
+describe("bad input stops the program before anything is registered", () => {
+    it("lists every config problem at once, names the fix, and echoes no secret", async () => {
+        const adminKey = makeAdminKey();
+        const run = await rehearse({ stack: "prod", apiKey: adminKey, preview: true, config: { keyName: "raxx-staging-agents-2026-02-30" } });
+        expect(run.exitCode).not.toBe(0);
+        expect(run.error).toMatch(/has 2 problems/);
+        expect(run.error).toMatch(/anthropic-key-rotation:apiKey: is not a usable Anthropic API key: this is an Admin API key/);
+        expect(run.error).toMatch(/anthropic-key-rotation:keyName: .*environment is "staging"/);
+        expect(run.error).toMatch(/Fix: /);
+        expect(run.registrations.filter((r) => r.custom)).toEqual([]);
+        expect(scanForLeaks([{ name: "error", text: run.error ?? "" }, { name: "stderr", text: run.stderr }, { name: "stdout", text: run.stdout }], [adminKey])).toEqual([]);
+    }, 60_000);
+});
