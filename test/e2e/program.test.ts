@@ -53,7 +53,8 @@ describe.each(["prod", "staging"])("pulumi preview of the %s stack", (stack) => 
     let run: RehearsalRun;
 
     beforeAll(async () => {
-        run = await rehearse({ stack, apiKey: key, preview: true, providerEnv: { ANTHROPIC_ADMIN_API_KEY: makeAdminKey() } });
+        // ts-node, exactly as `pulumi preview` runs this TypeScript project.
+        run = await rehearse({ stack, apiKey: key, preview: true, runtime: "ts-node", providerEnv: { ANTHROPIC_ADMIN_API_KEY: makeAdminKey() } });
     }, 60_000);
 
     it("registers the expected resources, all children of the one AnthropicKey", () => {

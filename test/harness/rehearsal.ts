@@ -31,6 +31,12 @@ export interface RehearsalOptions {
     readonly policyPack?: string;
     readonly policyConfig?: Record<string, unknown>;
     readonly programPath?: string;
+    /**
+     * How the program runs: `ts-node` (as `pulumi` runs a TypeScript project by default) or `compiled` (the
+     * JavaScript that `tsc` emitted to bin/, as Pulumi runs a project whose main is compiled). Defaults to
+     * compiled when the test setup has built bin/ (AKR_COMPILED_DIR), else ts-node.
+     */
+    readonly runtime?: "ts-node" | "compiled";
 }
 
 export interface RehearsalRun extends HarnessResult {
@@ -64,8 +70,11 @@ export function stackConfig(options: RehearsalOptions): { config: Record<string,
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalRun> {
     const dir = mkdtempSync(join(tmpdir(), "akr-rehearsal-"));
     const statePath = options.statePath ?? join(dir, "state.json");
+    const compiledDir = process.env.AKR_COMPILED_DIR;
+    const runtime = options.runtime ?? (compiledDir ? "compiled" : "ts-node");
+    if (runtime === "compiled" && !compiledDir) throw new Error("runtime compiled needs bin/ built by tsc (AKR_COMPILED_DIR)");
     const job: HarnessJob = {
-        programPath: options.programPath ?? join(PROJECT_ROOT, "index.ts"),
+        programPath: options.programPath ?? (runtime === "compiled" ? join(compiledDir!, "index.js") : join(PROJECT_ROOT, "index.ts")),
         project: PROJECT,
         stack: options.stack,
         preview: options.preview ?? false,
@@ -80,7 +89,11 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRun>
     const { config, secretKeys } = stackConfig(options);
     const started = Date.now();
     const { exitCode, stdout, stderr } = await new Promise<{ exitCode: number; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "programRunner.ts"), jobPath], {
+        const entry =
+            runtime === "compiled"
+                ? [join(compiledDir!, "test", "harness", "programRunner.js"), jobPath]
+                : ["-r", "ts-node/register/transpile-only", join(__dirname, "programRunner.ts"), jobPath];
+        const child = spawn(process.execPath, entry, {
             cwd: PROJECT_ROOT,
             env: {
                 PATH: process.env.PATH ?? "",

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from "child_process";
 import { createRequire } from "module";
-import { join } from "path";
+import { existsSync } from "fs";
+import { dirname, join } from "path";
 
 /**
  * Drives the REAL Pulumi dynamic provider host (`@pulumi/pulumi/cmd/dynamic-provider`) over gRPC, exactly as
@@ -8,7 +9,15 @@ import { join } from "path";
  * properties including the serialized provider text in `__provider`.
  */
 
-export const PROJECT_ROOT = join(__dirname, "..", "..");
+/** The project directory (the one with Pulumi.yaml), whether this file runs from test/ or compiled from bin/test/. */
+export const PROJECT_ROOT = findProjectRoot(__dirname);
+
+function findProjectRoot(from: string): string {
+    for (let dir = from; ; dir = dirname(dir)) {
+        if (existsSync(join(dir, "Pulumi.yaml"))) return dir;
+        if (dirname(dir) === dir) throw new Error(`no Pulumi.yaml above ${from}`);
+    }
+}
 const pulumiRequire = createRequire(require.resolve("@pulumi/pulumi/proto/provider_grpc_pb"));
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- generated gRPC stubs are untyped JS */

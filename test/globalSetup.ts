@@ -1,0 +1,25 @@
+import { mkdirSync, readFileSync, writeFileSync } from "fs";
+import { dirname, join, relative } from "path";
+import * as ts from "typescript";
+
+/**
+ * Before any suite runs: transpile the project to bin/ (tsconfig's outDir), file by file, the way ts-node's
+ * transpile-only mode does in memory (types are checked by `tsc --noEmit` in `npm test`). The end-to-end suites
+ * run the compiled program from bin/ — Pulumi runs a compiled JavaScript project as readily as TypeScript through
+ * ts-node — which saves about 1.7 s of compilation per rehearsal. The preview tests and `npm run rehearse` still
+ * go through ts-node exactly as `pulumi` does by default.
+ */
+export default function setup(): void {
+    const root = join(__dirname, "..");
+    const configPath = join(root, "tsconfig.json");
+    const { config } = ts.readConfigFile(configPath, ts.sys.readFile);
+    const parsed = ts.parseJsonConfigFileContent(config, ts.sys, root);
+    const outDir = parsed.options.outDir ?? join(root, "bin");
+    for (const file of parsed.fileNames) {
+        const out = ts.transpileModule(readFileSync(file, "utf8"), { compilerOptions: parsed.options, fileName: file });
+        const target = join(outDir, relative(root, file)).replace(/\.ts$/, ".js");
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, out.outputText);
+    }
+    process.env.AKR_COMPILED_DIR = outDir;
+}
