@@ -1,3 +1,4 @@
+import { auditContextProblems } from "../audit/auditLog";
 import { auditedStep } from "../audit/auditedStep";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { fingerprint, isFingerprint } from "../domain/fingerprint";
@@ -137,7 +138,11 @@ export const herokuConfigVarsProvider: dynamic.ResourceProvider = {
         const removeOnDelete = news.removeOnDelete === undefined || news.removeOnDelete === null ? false : news.removeOnDelete;
         if (known(removeOnDelete) && typeof removeOnDelete !== "boolean") fail("removeOnDelete", "removeOnDelete must be true or false");
 
-        return { inputs: { app, vars, apiKey, fingerprint: fp, apiUrl, removeOnDelete }, failures };
+        // The audit context must survive check: create/update record a secret.rotate.failed line from it.
+        for (const problem of auditContextProblems(news.audit, (v) => !known(v))) fail("audit", problem);
+        const audit = news.audit === undefined || news.audit === null ? {} : { audit: news.audit };
+
+        return { inputs: { app, vars, apiKey, fingerprint: fp, apiUrl, removeOnDelete, ...audit }, failures };
     },
 
     async diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
