@@ -2,7 +2,7 @@ import { auditedStep } from "../audit/auditedStep";
 import type * as pulumi from "@pulumi/pulumi";
 import { parseIsoDate } from "../domain/dates";
 import { fingerprint } from "../domain/fingerprint";
-import { redact } from "../domain/keyFormat";
+import { describeKeyProblem, keyProblemOf, redact } from "../domain/keyFormat";
 import { DEFAULT_ANTHROPIC_BASE_URL } from "./client";
 import { MinimumLimits } from "./rateLimits";
 import { checkPreviousKey, KeyValidationInputs, validateKey, ValidationFacts } from "./validateKey";
@@ -47,19 +47,11 @@ function isUnknown(value: unknown): boolean {
     return value === UNKNOWN;
 }
 
-/** Why the value is not a usable API key, without any part of it (prefixes assembled at run time). */
+/** Why the value is not a usable API key (the shared rule of components/domain), without any part of it. */
 function keyShapeProblem(value: string): string | undefined {
-    const marker = ["sk", "ant", ""].join("-");
-    if (value.length === 0) return "it is empty";
-    if (value.trim() !== value) return "it has spaces or a line break around it; set it again without them";
-    if (value.startsWith(`${marker}admin01-`)) {
-        return "it is an Admin API key (admin01 prefix), not an API key (api03 prefix): never fan out an admin key; put it in ANTHROPIC_ADMIN_API_KEY and paste the new API key here";
-    }
-    if (!value.startsWith(`${marker}api03-`)) return "it does not start with the Anthropic API-key prefix (sk-ant, then api03)";
-    if (value.length !== 108) return `an Anthropic API key is 108 characters long, this value has ${value.length}: copy the whole key again`;
-    if (!/^[A-Za-z0-9_-]+$/.test(value)) return "it has characters other than letters, digits, '-' and '_'";
-    if (!value.endsWith("AA")) return "an Anthropic API key ends in 'AA'; the value looks truncated";
-    return undefined;
+    if (value.length > 0 && value.trim() !== value) return "it has spaces or a line break around it; set it again without them";
+    const problem = keyProblemOf(value);
+    return problem ? describeKeyProblem(problem) : undefined;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

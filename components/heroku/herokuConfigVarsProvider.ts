@@ -2,7 +2,7 @@ import { auditContextProblems } from "../audit/auditLog";
 import { auditedStep } from "../audit/auditedStep";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { fingerprint, isFingerprint } from "../domain/fingerprint";
-import { redact } from "../domain/keyFormat";
+import { describeKeyProblem, keyProblemOf, redact } from "../domain/keyFormat";
 import { herokuVarNameProblem } from "../domain/names";
 import { ConfigVarChanges, ConfigVars, HerokuApi, herokuApiError, HEROKU_API_URL, isHerokuApiError, normalizeApiUrl, STEP_CONFIG_VARS } from "./herokuApi";
 
@@ -348,20 +348,11 @@ function inputsOf(inputs: Props): HerokuConfigVarsInputs {
     };
 }
 
-/**
- * The part of the key-format rules a consumer needs (components/domain checkApiKey is the full rule, applied
- * when the config is loaded). It is repeated here because checkApiKey's module constants hold the key
- * prefix as text, which would land in the serialized provider and trip the leak scans; here the prefixes
- * are assembled at run time. Never returns any part of the value.
- */
+/** Why the value is not an API key to fan out (the shared rule of components/domain). Never returns any part of it. */
 function keyShapeProblem(key: string): string | undefined {
-    const marker = (kind: string) => ["sk", "ant", kind, ""].join("-");
-    if (key.startsWith(marker("admin01"))) {
-        return "apiKey is an Admin API key, not an API key; never fan out an admin key: paste the new API key (api03) instead";
-    }
-    if (!key.startsWith(marker("api03"))) return "apiKey is not an Anthropic API key (api03 prefix); copy the key from the Anthropic Console again";
     if (/\s/.test(key)) return "apiKey contains whitespace inside the value; paste the key again, on one line";
-    return undefined;
+    const problem = keyProblemOf(key);
+    return problem ? `apiKey is not usable: ${describeKeyProblem(problem)}` : undefined;
 }
 
 function fingerprintsOf(remote: ConfigVars, vars: readonly string[]): Record<string, string> {
