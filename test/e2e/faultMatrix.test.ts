@@ -1,0 +1,228 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RehearsalRun } from "../harness/rehearsal";
+import { HEALTH_PATH } from "../harness/sandbox";
+import { describeFinding, scanForLeaks } from "../support/leakScan";
+import {
+    CALLS,
+    callSpan,
+    Cell,
+    convergedSnapshot,
+    FAULT_KINDS,
+    formatTable,
+    invariantProblems,
+    judgeTransientLeg,
+    lastSeq,
+    legRequests,
+    MatrixContext,
+    previousKeyProblems,
+    serverOf,
+    TRANSIENT_RUNS,
+    transientFault,
+} from "./faultMatrix";
+import { Scenario } from "./scenario";
+
+/**
+ * The fault matrix (issue 6, item 4): every call of a rotation × every fault, through the real program and the
+ * real provider host against the emulators, in sandboxes carried from cell to cell (each cell rotates to a
+ * fresh key from the previous converged state; see LANES).
+ *
+ * - Transient faults (429 with retry-after, 500, 503/529, a hang past the per-attempt timeout, a dropped
+ *   connection) share two runs: one injects a 429, then a 500, then a dropped connection once each on every
+ *   leg of every call; the other a 503 (529 for Anthropic), then a hang. A cell passes when the emulator log
+ *   shows that leg got the fault and a later request on it succeeded, and the run ended converged.
+ * - An authentication failure gets a run of its own: it must fail with an error naming the step and the
+ *   target, record a `secret.rotate.failed` line for that step, leave the previous key active, and a second
+ *   run without faults must converge to exactly the state a clean run reaches.
+ * - After every run: no consumer holds (or was ever sent) anything but the old or the new key, and the
+ *   Heroku apps' other vars are intact.
+ */
+
+/** Health checks poll every 0.2 s for up to 2.5 s: room for a fault, a hang (0.5 s attempt timeout) and a good answer. */
+const HEALTH = (url: string, timeoutSeconds = 2.5) => ({ healthChecks: [{ url, expect: "anthropic.ok == true", timeoutSeconds, intervalSeconds: 0.2 }] });
+
+/**
+ * The matrix runs in two lanes at once, each with its own sandbox and state carried from cell to cell. vitest
+ * gives this machine's two cores one worker, so test files run one after another, and a rehearsal keeps about
+ * one core busy (and sleeps through retry waits): two lanes finish in little more than half the time, for the
+ * price of one more clean rotation.
+ */
+const LANES: readonly { readonly name: string; readonly transient: boolean; readonly authCalls: readonly string[] }[] = [
+    { name: "A", transient: true, authCalls: ["validation", "admin"] },
+    { name: "B", transient: false, authCalls: ["infisical-login", "infisical-write", "heroku", "health", "revocation"] },
+];
+
+interface LaneResult {
+    readonly sc: Scenario;
+    readonly cells: Cell[];
+    readonly runs: { name: string; run: RehearsalRun }[];
+    readonly keysUsed: string[];
+    readonly reference: string[];
+    readonly adoptProblems: string[];
+}
+
+const seconds = (run: RehearsalRun) => (run.durationMs / 1000).toFixed(1);
+const diff = (reference: readonly string[], now: readonly string[]) => [
+    ...reference.filter((l) => !now.includes(l)).map((l) => `missing vs a clean run: ${l}`),
+    ...now.filter((l) => !reference.includes(l)).map((l) => `unlike a clean run: ${l}`),
+];
+
+async function runLane(lane: (typeof LANES)[number], scenarios: Scenario[]): Promise<LaneResult> {
+    const sc = await Scenario.start();
+    scenarios.push(sc);
+    const sb = sc.sandbox;
+    const cells: Cell[] = [];
+    const runs: { name: string; run: RehearsalRun }[] = [];
+    const keysUsed: string[] = [];
+    const config = HEALTH(sb.health.at(HEALTH_PATH));
+    const apps = sb.targets().herokuApps;
+    const up = async (name: string, key: string, env: Record<string, string> = {}, overrides: Record<string, unknown> = config) => {
+        const run = await sc.up(key, { config: overrides, env });
+        runs.push({ name: `${lane.name}: ${name}`, run });
+        return run;
+    };
+    const clearFaults = () => sb.servers.forEach((s) => s.clearFaults());
+
+    // A clean rotation: the state every cell must converge to (up to which key is current).
+    let current = sc.createKey();
+    keysUsed.push(current.value);
+    const adopt = await up("adopt (clean)", current.value);
+    const adoptProblems = adopt.error ? [`the clean run failed: ${adopt.error}`] : [];
+    const reference = convergedSnapshot(sc, current.value);
+    const baselineVars = Object.fromEntries(apps.map((app) => [app, Object.keys(sb.heroku.configVars(app))]));
+
+    // Transient faults: every leg of every call meets each kind once, in order, then succeeds.
+    for (const group of lane.transient ? TRANSIENT_RUNS : []) {
+        const next = sc.createKey();
+        keysUsed.push(next.value);
+        const ctx: MatrixContext = { previousKeyId: current.id, previousKey: current.value, newKey: next.value, apps };
+        for (const call of CALLS) {
+            for (const leg of call.legs(ctx)) {
+                for (const kind of group.kinds) serverOf(sb, leg.service).injectFault({ method: leg.method, path: leg.path, fault: transientFault(kind, leg.service), times: 1 });
+            }
+        }
+        const since = lastSeq(sb);
+        const run = await up(group.name, next.value, group.env);
+        clearFaults();
+        const keys = { newKey: next.value, oldKey: current.value };
+        const runProblems = [
+            ...(run.error ? [`the run failed: ${run.error.split("\n")[0]}`] : []),
+            ...invariantProblems(sc, keys, since, baselineVars),
+            ...diff(reference, convergedSnapshot(sc, next.value)),
+            ...previousKeyProblems(sc, keys),
+        ];
+        for (const call of CALLS) {
+            const legs = call.legs(ctx);
+            const requests = legs.map((leg) => legRequests(sb, leg, since));
+            for (const kind of group.kinds) {
+                const problems = [...legs.map((leg, i) => judgeTransientLeg(requests[i]!, leg, kind)).filter((p): p is string => !!p), ...runProblems];
+                cells.push({
+                    call: call.id,
+                    fault: kind,
+                    passed: problems.length === 0,
+                    outcome: problems.length === 0 ? "ok after retries" : "not recovered",
+                    attempts: requests.map((r) => String(r.length)).join("+"),
+                    callSeconds: callSpan(requests.flat()),
+                    runSeconds: `${seconds(run)} (shared)`,
+                    problems,
+                });
+            }
+        }
+        current = next;
+    }
+
+    // Authentication failures: a failing run each, then a run without faults that must converge.
+    for (const call of CALLS.filter((c) => lane.authCalls.includes(c.id))) {
+        const next = sc.createKey();
+        keysUsed.push(next.value);
+        const ctx: MatrixContext = { previousKeyId: current.id, previousKey: current.value, newKey: next.value, apps };
+        const keys = { newKey: next.value, oldKey: current.value };
+        for (const leg of call.authLegs(ctx)) serverOf(sb, leg.service).injectFault({ method: leg.method, path: leg.path, fault: call.authFault, times: 1000 });
+        const since = lastSeq(sb);
+        // A health endpoint that answers 401 fails for real once its timeout is over: keep that one short.
+        const failed = await up(`${call.id} × auth`, next.value, {}, call.id === "health" ? HEALTH(sb.health.at(HEALTH_PATH), 1) : config);
+        clearFaults();
+        const status = call.authFault.kind === "status" ? call.authFault.status : 0;
+        const requests = call.authLegs(ctx).map((leg) => legRequests(sb, leg, since));
+        const lastAudit = sc.auditRecords().at(-1);
+        const problems: string[] = [];
+        if (failed.exitCode === 0 || !failed.error) problems.push("the run did not fail");
+        else if (!call.failure.test(failed.error)) problems.push(`the error does not name the step and target as expected: ${failed.error.slice(0, 400)}`);
+        if (!requests.flat().some((r) => r.outcome === status)) problems.push(`no request got the injected ${status}`);
+        if (lastAudit?.action !== "secret.rotate.failed" || lastAudit.step !== call.auditStep) {
+            problems.push(`the last audit line is ${lastAudit?.action} at ${lastAudit?.step}, expected secret.rotate.failed at ${call.auditStep}`);
+        }
+        if (sb.anthropic.key(current.value)?.status !== "active") problems.push("the previous key was revoked although the rotation failed");
+        if (failed.steps.some((s) => s.type.endsWith("RotationAudit"))) problems.push("the audit step ran after a failure");
+        problems.push(...invariantProblems(sc, keys, since, baselineVars).map((p) => `after the failure: ${p}`));
+
+        const sinceConverge = lastSeq(sb);
+        const converge = await up(`${call.id} × auth: convergence`, next.value);
+        if (converge.error) problems.push(`the run without faults failed: ${converge.error.split("\n")[0]}`);
+        problems.push(...invariantProblems(sc, keys, sinceConverge, baselineVars).map((p) => `after convergence: ${p}`));
+        problems.push(...diff(reference, convergedSnapshot(sc, next.value)));
+        problems.push(...previousKeyProblems(sc, keys));
+        cells.push({
+            call: call.id,
+            fault: "auth",
+            passed: problems.length === 0,
+            outcome: problems.length === 0 ? `failed at ${call.auditStep}, converged` : "unclear or not converged",
+            attempts: requests.map((r) => String(r.length)).join("+"),
+            callSeconds: callSpan(requests.flat()),
+            runSeconds: `${seconds(failed)}+${seconds(converge)}`,
+            problems,
+        });
+        current = next;
+    }
+    return { sc, cells, runs, keysUsed, reference, adoptProblems };
+}
+
+describe("fault matrix: every call × every fault ends in success after retries or a clear failure, then converges", () => {
+    const scenarios: Scenario[] = [];
+    let lanes: LaneResult[] = [];
+    let cells: Cell[] = [];
+
+    beforeAll(async () => {
+        const started = Date.now();
+        lanes = await Promise.all(LANES.map((lane) => runLane(lane, scenarios)));
+        const elapsedSeconds = (Date.now() - started) / 1000;
+        cells = lanes
+            .flatMap((l) => l.cells)
+            .sort((a, b) => CALLS.findIndex((c) => c.id === a.call) - CALLS.findIndex((c) => c.id === b.call) || FAULT_KINDS.indexOf(a.fault) - FAULT_KINDS.indexOf(b.fault));
+        const runs = lanes.flatMap((l) => l.runs);
+        const runLines = runs.map(({ name, run }) => `  ${name.padEnd(37)} ${seconds(run).padStart(5)} s${run.error ? `  (failed: ${run.error.split("\n")[0]!.slice(0, 80)})` : ""}`);
+        console.log(
+            `${formatTable(cells)}\n\n${runs.length} runs in ${LANES.length} lanes at once, ${elapsedSeconds.toFixed(1)} s in all:\n${runLines.join("\n")}`,
+        );
+    }, 300_000);
+    afterAll(() => Promise.all(scenarios.map((sc) => sc.stop())));
+
+    it("starts every lane from the same clean rotation", () => {
+        expect(lanes.flatMap((l) => l.adoptProblems)).toEqual([]);
+        for (const lane of lanes.slice(1)) expect(lane.reference).toEqual(lanes[0]!.reference);
+    });
+
+    for (const call of CALLS) {
+        for (const fault of FAULT_KINDS) {
+            it(`${call.label} × ${fault}`, () => {
+                const cell = cells.find((c) => c.call === call.id && c.fault === fault);
+                expect(cell, "cell was run").toBeDefined();
+                expect(cell!.problems).toEqual([]);
+            });
+        }
+    }
+
+    it("passes every cell of the matrix", () => {
+        expect(cells).toHaveLength(CALLS.length * FAULT_KINDS.length);
+        expect(`${cells.filter((c) => c.passed).length} passed`).toBe(`${cells.length} passed`);
+    });
+
+    it("leaks no key, credential or key prefix in anything the matrix produced", () => {
+        for (const { sc, keysUsed } of lanes) {
+            const artifacts = sc.artifacts();
+            const { sandbox } = sc;
+            const secrets = [...keysUsed, sandbox.adminKey, sandbox.heroku.token, sandbox.infisical.clientSecret, ...sandbox.infisical.issuedTokens, sandbox.github.token];
+            const findings = scanForLeaks(artifacts, secrets);
+            expect(findings.map((f) => describeFinding(f, artifacts))).toEqual([]);
+        }
+    });
+});
