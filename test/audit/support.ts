@@ -4,6 +4,7 @@ import { join } from "path";
 import { expect } from "vitest";
 import type { AuditContext, AuditRecord } from "../../components/audit/auditLog";
 import { describeFinding, scanForLeaks } from "../support/leakScan";
+export { caught } from "../support/errors";
 
 /** Shared by the audit, health and revocation tests. */
 
@@ -56,16 +57,6 @@ export function expectNoLeaks(artifacts: Record<string, string>, secrets: readon
     const list = Object.entries(artifacts).map(([name, text]) => ({ name, text }));
     const findings = scanForLeaks(list, secrets);
     expect(findings.map((f) => describeFinding(f, list))).toEqual([]);
-}
-
-/** Runs fn, expects it to throw, and returns the error. */
-export async function caught(fn: () => Promise<unknown>): Promise<Error> {
-    try {
-        await fn();
-    } catch (err) {
-        return err as Error;
-    }
-    throw new Error("expected the call to fail, it succeeded");
 }
 
 /** No secret and no key-shaped text in the error, its stack or its fields. */

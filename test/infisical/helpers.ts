@@ -1,5 +1,6 @@
 import { expect } from "vitest";
 import { InfisicalEmulator } from "../emulators/infisicalEmulator";
+export { caught, expectNoSecrets } from "../support/errors";
 
 export const PROJECT = "6f1c2a4e-8b3d-4f5e-9a7b-0c1d2e3f4a5b";
 export const ENVIRONMENT = "prod";
@@ -40,26 +41,6 @@ export async function startEmulator(): Promise<InfisicalEmulator> {
 }
 
 export const location = { projectId: PROJECT, environment: ENVIRONMENT, secretPath: "/", secretName: SECRET_NAME };
-
-/** Runs fn, expects it to throw, and returns the error. */
-export async function caught(fn: () => Promise<unknown>): Promise<Error> {
-    try {
-        await fn();
-    } catch (err) {
-        return err as Error;
-    }
-    throw new Error("expected the call to fail, it succeeded");
-}
-
-/** No secret (key, client secret, token) and nothing key-shaped anywhere in the error, its stack or fields. */
-export function expectNoSecrets(err: unknown, secrets: readonly string[]): void {
-    const e = err as Error;
-    const texts = [String(e), e.message, e.stack ?? "", JSON.stringify(e, Object.getOwnPropertyNames(e))];
-    for (const text of texts) {
-        for (const secret of secrets) expect(text.includes(secret), "a secret leaked into an error").toBe(false);
-        expect(text).not.toMatch(/sk-ant-/);
-    }
-}
 
 /** The secrets a test must never see in an error: the key(s), the client secret and every token issued. */
 export function secretsOf(emulator: InfisicalEmulator, ...keys: string[]): string[] {
