@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RecordedRequest } from "../emulators/loopbackServer";
 import type { RehearsalRun } from "../harness/rehearsal";
 import { HEALTH_PATH } from "../harness/sandbox";
 import { describeFinding, scanForLeaks } from "../support/leakScan";
@@ -18,6 +19,7 @@ import {
     serverOf,
     TRANSIENT_RUNS,
     transientFault,
+    waitAfter429,
 } from "./faultMatrix";
 import { Scenario } from "./scenario";
 
@@ -60,6 +62,10 @@ interface LaneResult {
     readonly adoptProblems: string[];
 }
 
+const waitedText = (requests: RecordedRequest[][]) => {
+    const waits = requests.map(waitAfter429).filter((w): w is number => w !== undefined);
+    return waits.length ? ` (waited ${waits.map((w) => w.toFixed(1)).join("/")} s)` : "";
+};
 const seconds = (run: RehearsalRun) => (run.durationMs / 1000).toFixed(1);
 const diff = (reference: readonly string[], now: readonly string[]) => [
     ...reference.filter((l) => !now.includes(l)).map((l) => `missing vs a clean run: ${l}`),
@@ -119,7 +125,7 @@ async function runLane(lane: (typeof LANES)[number], scenarios: Scenario[]): Pro
                     call: call.id,
                     fault: kind,
                     passed: problems.length === 0,
-                    outcome: problems.length === 0 ? "ok after retries" : "not recovered",
+                    outcome: (problems.length === 0 ? "ok after retries" : "not recovered") + (kind === "429" ? waitedText(requests) : ""),
                     attempts: requests.map((r) => String(r.length)).join("+"),
                     callSeconds: callSpan(requests.flat()),
                     runSeconds: `${seconds(run)} (shared)`,

@@ -46,6 +46,12 @@ export interface Leg {
     readonly success: (outcome: RecordedRequest["outcome"]) => boolean;
     /** Only requests that carry this key in x-api-key (the new key's ping, not the previous key's). */
     readonly key?: string;
+    /**
+     * The least wait expected after a 429 with `retry-after: 1`: the Anthropic calls honour it in full, the
+     * HttpClient calls up to ANTHROPIC_KEY_ROTATION_RETRY_MAX_DELAY_MS (200 ms in the sandbox), Infisical's SDK
+     * ignores it but backs off about 1 s (±20 %) itself, health checks poll again after intervalSeconds.
+     */
+    readonly waitAfter429Ms: number;
 }
 
 export interface MatrixContext {
@@ -86,7 +92,7 @@ export const CALLS: readonly CallSpec[] = [
         id: "validation",
         label: "validation (Messages)",
         // The new key's ping (the previous key's own ping, reported only, is not this call).
-        legs: (ctx) => [{ service: "anthropic", method: "POST", path: "/v1/messages", success: ok2xx, key: ctx.newKey }],
+        legs: (ctx) => [{ service: "anthropic", method: "POST", path: "/v1/messages", success: ok2xx, key: ctx.newKey, waitAfter429Ms: 950 }],
         authLegs: (ctx) => CALLS[0]!.legs(ctx),
         authFault: anthropicFault(401, "authentication_error", "invalid x-api-key"),
         failure: /^Key validation failed: the API rejected the new key[\s\S]*step: validate the new key[\s\S]*target: Anthropic Messages API/,
@@ -95,7 +101,7 @@ export const CALLS: readonly CallSpec[] = [
     {
         id: "admin",
         label: "Admin API key lookup",
-        legs: () => [{ service: "anthropic", method: "GET", path: "/v1/organizations/api_keys", success: ok2xx }],
+        legs: () => [{ service: "anthropic", method: "GET", path: "/v1/organizations/api_keys", success: ok2xx, waitAfter429Ms: 950 }],
         authLegs: (ctx) => CALLS[1]!.legs(ctx),
         authFault: anthropicFault(401, "authentication_error", "invalid x-api-key"),
         failure: /^Key validation failed: the Admin API rejected ANTHROPIC_ADMIN_API_KEY[\s\S]*step: validate the new key[\s\S]*target: Anthropic Admin API/,
@@ -104,7 +110,7 @@ export const CALLS: readonly CallSpec[] = [
     {
         id: "infisical-login",
         label: "Infisical login",
-        legs: () => [{ service: "infisical", method: "POST", path: "/api/v1/auth/universal-auth/login", success: ok2xx }],
+        legs: () => [{ service: "infisical", method: "POST", path: "/api/v1/auth/universal-auth/login", success: ok2xx, waitAfter429Ms: 700 }],
         authLegs: (ctx) => CALLS[2]!.legs(ctx),
         authFault: { kind: "status", status: 401, body: { reqId: "req-matrix", statusCode: 401, message: "Invalid credentials", error: "UnauthorizedError" } },
         failure: new RegExp(`^infisical login failed for secret ${SECRET_NAME} in Infisical project [\\s\\S]*HTTP 401`),
@@ -113,7 +119,7 @@ export const CALLS: readonly CallSpec[] = [
     {
         id: "infisical-write",
         label: "Infisical write",
-        legs: () => [{ service: "infisical", method: "PATCH", path: `/api/v3/secrets/raw/${SECRET_NAME}`, success: ok2xx }],
+        legs: () => [{ service: "infisical", method: "PATCH", path: `/api/v3/secrets/raw/${SECRET_NAME}`, success: ok2xx, waitAfter429Ms: 700 }],
         authLegs: (ctx) => CALLS[3]!.legs(ctx),
         authFault: {
             kind: "status",
@@ -126,8 +132,8 @@ export const CALLS: readonly CallSpec[] = [
     {
         id: "heroku",
         label: "Heroku PATCH",
-        legs: (ctx) => ctx.apps.map((app) => ({ service: "heroku" as const, method: "PATCH", path: `/apps/${app}/config-vars`, success: ok2xx })),
-        authLegs: () => [{ service: "heroku", method: "PATCH", path: `/apps/${HEROKU_FAULTED_APP}/config-vars`, success: ok2xx }],
+        legs: (ctx) => ctx.apps.map((app) => ({ service: "heroku" as const, method: "PATCH", path: `/apps/${app}/config-vars`, success: ok2xx, waitAfter429Ms: 180 })),
+        authLegs: () => [{ service: "heroku", method: "PATCH", path: `/apps/${HEROKU_FAULTED_APP}/config-vars`, success: ok2xx, waitAfter429Ms: 180 }],
         authFault: { kind: "status", status: 401, body: { id: "unauthorized", message: "Invalid credentials provided." } },
         failure: new RegExp(`^heroku config vars: heroku app ${HEROKU_FAULTED_APP}: [\\s\\S]*401`),
         auditStep: "heroku",
@@ -135,7 +141,7 @@ export const CALLS: readonly CallSpec[] = [
     {
         id: "health",
         label: "health",
-        legs: () => [{ service: "health", method: "GET", path: HEALTH_PATH, success: ok2xx }],
+        legs: () => [{ service: "health", method: "GET", path: HEALTH_PATH, success: ok2xx, waitAfter429Ms: 180 }],
         authLegs: (ctx) => CALLS[5]!.legs(ctx),
         authFault: { kind: "status", status: 401, body: { error: "unauthorized" } },
         failure: new RegExp(`^health: 1 of 1 health check\\(s\\) failed[\\s\\S]*${HEALTH_PATH.replace(/\//g, "\\/")} did not pass[\\s\\S]*HTTP 401`),
@@ -145,8 +151,8 @@ export const CALLS: readonly CallSpec[] = [
         id: "revocation",
         label: "revocation (deactivate + 401 proof)",
         legs: (ctx) => [
-            { service: "anthropic", method: "POST", path: `/v1/organizations/api_keys/${ctx.previousKeyId}`, success: ok2xx },
-            { service: "anthropic", method: "GET", path: "/v1/models", success: proven401, key: ctx.previousKey },
+            { service: "anthropic", method: "POST", path: `/v1/organizations/api_keys/${ctx.previousKeyId}`, success: ok2xx, waitAfter429Ms: 950 },
+            { service: "anthropic", method: "GET", path: "/v1/models", success: proven401, key: ctx.previousKey, waitAfter429Ms: 180 },
         ],
         // The proof expects a 401: an authentication failure there is success. The admin key is what can be refused.
         authLegs: (ctx) => [CALLS[6]!.legs(ctx)[0]!],
@@ -241,7 +247,17 @@ export function judgeTransientLeg(requests: readonly RecordedRequest[], leg: Leg
     if (!requests.slice(at + 1).some((r) => leg.success(r.outcome))) {
         return `${where}: not retried to success after the ${kind} (outcomes: ${requests.map((r) => r.outcome).join(", ")})`;
     }
+    if (kind === "429") {
+        const waited = requests[at + 1]!.at - requests[at]!.at;
+        if (waited < leg.waitAfter429Ms) return `${where}: retried ${waited} ms after the 429 (retry-after: 1), expected at least ${leg.waitAfter429Ms} ms`;
+    }
     return undefined;
+}
+
+/** How long the leg waited after its 429, in seconds, for the table. */
+export function waitAfter429(requests: readonly RecordedRequest[]): number | undefined {
+    const at = requests.findIndex((r) => r.outcome === 429);
+    return at >= 0 && requests[at + 1] ? (requests[at + 1]!.at - requests[at]!.at) / 1000 : undefined;
 }
 
 // ---------------------------------------------------------------- state checks
