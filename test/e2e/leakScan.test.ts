@@ -24,6 +24,8 @@ const FAULTED_APP = "raxx-agents-sandbox";
 
 describe("leak scan over every artifact of successful and failing rehearsals", () => {
     let sc: Scenario;
+    /** A second sandbox, for the run that stops at validation: it runs alongside the others. */
+    let sc2: Scenario;
     let keyA: ReturnType<Scenario["createKey"]>;
     let keyB: ReturnType<Scenario["createKey"]>;
     let rejectedKey: string;
@@ -36,39 +38,35 @@ describe("leak scan over every artifact of successful and failing rehearsals", (
     let secrets: string[];
 
     beforeAll(async () => {
-        sc = await Scenario.start();
-        keyA = sc.createKey();
-        adopt = await sc.up(keyA.value);
-        keyB = sc.createKey();
-        rotate = await sc.up(keyB.value, { policies: true });
+        [sc, sc2] = await Promise.all([Scenario.start(), Scenario.start()]);
+        const rotations = (async () => {
+            keyA = sc.createKey();
+            adopt = await sc.up(keyA.value);
+            keyB = sc.createKey();
+            rotate = await sc.up(keyB.value, { policies: true });
+            // Heroku refuses the token for one app in the middle of the fan-out.
+            keyD = sc.createKey();
+            sc.sandbox.heroku.server.injectFault({
+                method: "PATCH",
+                path: `/apps/${FAULTED_APP}/config-vars`,
+                times: 1000,
+                fault: { kind: "status", status: 401, body: { id: "unauthorized", message: "Invalid credentials provided." } },
+            });
+            midFanOut = await sc.up(keyD.value);
+            sc.sandbox.heroku.server.clearFaults();
+        })();
         // Never created in the Console: the API answers 401 and validation stops the run.
         rejectedKey = makeApiKey();
-        rejected = await sc.up(rejectedKey);
-        // Heroku refuses the token for one app in the middle of the fan-out.
-        keyD = sc.createKey();
-        sc.sandbox.heroku.server.injectFault({
-            method: "PATCH",
-            path: `/apps/${FAULTED_APP}/config-vars`,
-            times: 1000,
-            fault: { kind: "status", status: 401, body: { id: "unauthorized", message: "Invalid credentials provided." } },
-        });
-        midFanOut = await sc.up(keyD.value);
-        sc.sandbox.heroku.server.clearFaults();
+        rejected = await sc2.up(rejectedKey);
+        await rotations;
 
-        artifacts = sc.artifacts();
-        secrets = [
-            keyA.value,
-            keyB.value,
-            rejectedKey,
-            keyD.value,
-            sc.sandbox.adminKey,
-            sc.sandbox.heroku.token,
-            sc.sandbox.infisical.clientSecret,
-            ...sc.sandbox.infisical.issuedTokens,
-            sc.sandbox.github.token,
-        ];
+        artifacts = [...sc.artifacts(), ...sc2.artifacts().map((a) => ({ name: `second sandbox: ${a.name}`, text: a.text }))];
+        secrets = [rejectedKey, keyA.value, keyB.value, keyD.value];
+        for (const { sandbox } of [sc, sc2]) {
+            secrets.push(sandbox.adminKey, sandbox.heroku.token, sandbox.infisical.clientSecret, ...sandbox.infisical.issuedTokens, sandbox.github.token);
+        }
     }, 120_000);
-    afterAll(() => sc?.stop());
+    afterAll(() => Promise.all([sc?.stop(), sc2?.stop()]));
 
     it("ran the intended rehearsals: two rotations, a validation failure and a mid-fan-out failure", () => {
         for (const run of [adopt, rotate]) expect(run.error, `${run.error}\n${run.stderr}`).toBeUndefined();
@@ -76,34 +74,39 @@ describe("leak scan over every artifact of successful and failing rehearsals", (
         expect(midFanOut.error).toMatch(new RegExp(`^heroku config vars: heroku app ${FAULTED_APP}: `));
         // The canaries really travelled: every key reached the Anthropic emulator, and key D reached Infisical
         // before the fan-out failed.
-        for (const key of [keyA.value, keyB.value, rejectedKey, keyD.value]) {
+        for (const key of [keyA.value, keyB.value, keyD.value]) {
             expect(sc.sandbox.anthropic.messageCalls(fingerprint(key)).length, fingerprint(key)).toBeGreaterThan(0);
         }
+        expect(sc2.sandbox.anthropic.messageCalls(fingerprint(rejectedKey)).map((c) => c.outcome)).toEqual([401]);
         expect(sc.sandbox.infisical.issuedTokens.length).toBeGreaterThan(0);
         // Stopped mid-fan-out: the system of record and the other app hold D, the refused app still holds B.
         const values = sc.consumerValues();
         expect(values["infisical ANTHROPIC_API_KEY"] === keyD.value).toBe(true);
         expect(values["heroku raxx-api-sandbox ANTHROPIC_API_KEY"] === keyD.value).toBe(true);
         expect(values[`heroku ${FAULTED_APP} ANTHROPIC_API_KEY`] === keyB.value).toBe(true);
-        // The failure is in the audit log too (its reason is scanned with everything else).
+        // Both failures are in the audit logs too (their reasons are scanned with everything else).
         expect(sc.auditRecords().at(-1)).toMatchObject({ action: "secret.rotate.failed", step: "heroku" });
+        expect(sc2.auditRecords()).toMatchObject([{ action: "secret.rotate.failed", step: "validation" }]);
     });
 
     it("scans every kind of artifact, none of them empty where output is expected", () => {
         const names = artifacts.map((a) => a.name);
-        for (let i = 0; i < sc.runs.length; i++) {
-            for (const kind of ["stdout", "stderr", "result", "provider host stderr"]) expect(names).toContain(`run ${i} ${kind}`);
-            expect(names.some((n) => n.startsWith(`run ${i} provider text`)), `run ${i} provider texts`).toBe(true);
+        const runs = [...sc.runs.map((_, i) => `run ${i}`), "second sandbox: run 0"];
+        for (const run of runs) {
+            for (const kind of ["stdout", "stderr", "result", "provider host stderr"]) expect(names).toContain(`${run} ${kind}`);
+            expect(names.some((n) => n.startsWith(`${run} provider text`)), `${run} provider texts`).toBe(true);
         }
-        expect(names).toEqual(expect.arrayContaining(["state file", "audit log"]));
-        for (const emulator of ["anthropic", "heroku", "infisical", "github", "health"]) expect(names).toContain(`${emulator} emulator request log`);
+        for (const prefix of ["", "second sandbox: "]) {
+            expect(names).toEqual(expect.arrayContaining([`${prefix}state file`, `${prefix}audit log`]));
+            for (const emulator of ["anthropic", "heroku", "infisical", "github", "health"]) expect(names).toContain(`${prefix}${emulator} emulator request log`);
+        }
         const nonEmpty = (name: string) => (artifacts.find((a) => a.name === name)?.text.length ?? 0) > 100;
-        for (const name of ["state file", "audit log", "anthropic emulator request log", "heroku emulator request log", "infisical emulator request log", "run 3 result"]) {
+        for (const name of ["state file", "audit log", "anthropic emulator request log", "heroku emulator request log", "infisical emulator request log", "run 2 result", "second sandbox: run 0 result"]) {
             expect(nonEmpty(name), name).toBe(true);
         }
         // The failures' own messages are part of what is scanned.
-        expect(artifacts.find((a) => a.name === "run 2 result")?.text).toContain("Key validation failed");
-        expect(artifacts.find((a) => a.name === "run 3 result")?.text).toContain("heroku config vars");
+        expect(artifacts.find((a) => a.name === "second sandbox: run 0 result")?.text).toContain("Key validation failed");
+        expect(artifacts.find((a) => a.name === "run 2 result")?.text).toContain("heroku config vars");
     });
 
     it("finds no canary and no key prefix anywhere", () => {
