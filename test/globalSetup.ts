@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import { dirname, join, relative } from "path";
 import * as ts from "typescript";
 
@@ -7,7 +7,9 @@ import * as ts from "typescript";
  * transpile-only mode does in memory (types are checked by `tsc --noEmit` in `npm test`). The end-to-end suites
  * run the compiled program from bin/ — Pulumi runs a compiled JavaScript project as readily as TypeScript through
  * ts-node — which saves about 1.7 s of compilation per rehearsal. The preview tests and `npm run rehearse` still
- * go through ts-node exactly as `pulumi` does by default.
+ * go through ts-node exactly as `pulumi` does by default. The policy pack gets the same treatment for the
+ * rehearsals (bin/policies, main index.js); the pack's own analyzer tests start the TypeScript pack with the
+ * type check the engine performs.
  */
 export default function setup(): void {
     const root = join(__dirname, "..");
@@ -21,5 +23,8 @@ export default function setup(): void {
         mkdirSync(dirname(target), { recursive: true });
         writeFileSync(target, out.outputText);
     }
+    const pack = JSON.parse(readFileSync(join(root, "policies", "package.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(outDir, "policies", "package.json"), JSON.stringify({ ...pack, main: "index.js" }, null, 2));
+    copyFileSync(join(root, "policies", "PulumiPolicy.yaml"), join(outDir, "policies", "PulumiPolicy.yaml"));
     process.env.AKR_COMPILED_DIR = outDir;
 }

@@ -54,6 +54,8 @@ describe("scheduled rotation, end to end", () => {
         ]) {
             expect(types).toContain(t);
         }
+        expect(adopt.policyCalls.analyze).toBe(adopt.registrations.filter((r) => r.custom).length);
+        expect(adopt.policyCalls.analyzeStack).toBe(1);
         expect(adopt.policyDiagnostics.filter((d) => d.enforcementLevel === "mandatory")).toEqual([]);
         expect(Object.values(valuesAfterAdopt).length).toBeGreaterThanOrEqual(4);
         for (const [label, value] of Object.entries(valuesAfterAdopt)) expect(value === keyA.value, label).toBe(true);

@@ -63,6 +63,8 @@ export interface HarnessResult {
     /** Names of stack outputs that are secret. */
     readonly secretStackOutputs: string[];
     readonly policyDiagnostics: PolicyDiagnostic[];
+    /** How many Analyze calls (one per resource) and AnalyzeStack calls the policy pack answered. */
+    readonly policyCalls: { readonly analyze: number; readonly analyzeStack: number };
     /** Serialized dynamic provider texts (`__provider`), one per distinct provider. */
     readonly providerTexts: string[];
     readonly providerHostStderr: string;

@@ -49,6 +49,7 @@ const structproto = require("google-protobuf/google/protobuf/struct_pb");
 const registrations: Registration[] = [];
 const steps: StepRecord[] = [];
 const diagnostics: PolicyDiagnostic[] = [];
+const policyCalls = { analyze: 0, analyzeStack: 0 };
 const providerTexts = new Set<string>();
 let stackOutputsRaw: Record<string, unknown> = {};
 let seq = 0;
@@ -109,6 +110,7 @@ async function carryOut(reg: Registration): Promise<{ id: string; outputs: Recor
             urn: reg.urn, type: reg.type, name: reg.name, properties: withoutProvider(reg.inputs),
             dependencies: [...reg.dependencies], propertyDependencies: mutable(reg.propertyDependencies), parent: reg.parent,
         });
+        policyCalls.analyze += 1;
         diagnostics.push(...found);
         const mandatory = found.filter((d) => d.enforcementLevel === "mandatory");
         if (mandatory.length > 0 && !job.preview) {
@@ -282,6 +284,7 @@ async function main(): Promise<void> {
             }
         }
         if (analyzer) {
+            policyCalls.analyzeStack += 1;
             diagnostics.push(
                 ...(await analyzer.analyzeStack(
                     registrations.filter((r) => r.custom).map((r) => ({
@@ -310,6 +313,7 @@ async function main(): Promise<void> {
         stackOutputs: maskSecrets(stackOutputsRaw) as Record<string, unknown>,
         secretStackOutputs: Object.entries(stackOutputsRaw).filter(([, v]) => isSecretValue(v)).map(([k]) => k),
         policyDiagnostics: diagnostics,
+        policyCalls,
         providerTexts: [...providerTexts],
         providerHostStderr: host?.stderr ?? "",
         error,

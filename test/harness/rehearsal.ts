@@ -34,7 +34,8 @@ export interface RehearsalOptions {
     /**
      * How the program runs: `ts-node` (as `pulumi` runs a TypeScript project by default) or `compiled` (the
      * JavaScript that `tsc` emitted to bin/, as Pulumi runs a project whose main is compiled). Defaults to
-     * compiled when the test setup has built bin/ (AKR_COMPILED_DIR), else ts-node.
+     * compiled when the test setup has built bin/ (AKR_COMPILED_DIR), else ts-node. The policy pack follows:
+     * bin/policies when compiled.
      */
     readonly runtime?: "ts-node" | "compiled";
 }
@@ -81,7 +82,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRun>
         statePath,
         resultPath: join(dir, "result.json"),
         providerEnv: { ...options.providerEnv },
-        policyPack: options.policyPack ? join(PROJECT_ROOT, options.policyPack) : undefined,
+        policyPack: options.policyPack ? join(runtime === "compiled" ? compiledDir! : PROJECT_ROOT, options.policyPack) : undefined,
         policyConfig: options.policyConfig,
     };
     const jobPath = join(dir, "job.json");
@@ -115,7 +116,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRun>
         result = JSON.parse(readFileSync(job.resultPath, "utf8")) as HarnessResult;
     } catch {
         result = {
-            registrations: [], steps: [], stackOutputs: {}, secretStackOutputs: [], policyDiagnostics: [], providerTexts: [],
+            registrations: [], steps: [], stackOutputs: {}, secretStackOutputs: [], policyDiagnostics: [], policyCalls: { analyze: 0, analyzeStack: 0 }, providerTexts: [],
             providerHostStderr: "", error: `the program runner produced no result (exit ${exitCode}): ${stderr.slice(-2000)}`,
         };
     }
