@@ -6,6 +6,7 @@ import type { AuditRecord } from "../../components/audit/auditLog";
 import { rehearse, RehearsalOptions, RehearsalRun } from "../harness/rehearsal";
 import { Sandbox, SandboxKey, SandboxOptions, UNRELATED_VARS } from "../harness/sandbox";
 import type { Artifact } from "../support/leakScan";
+import { ProviderHost } from "../support/providerHost";
 
 /**
  * One operator's sandbox for end-to-end tests: the emulated services, a state file carried between runs (the
@@ -17,6 +18,11 @@ export class Scenario {
     readonly dir = mkdtempSync(join(tmpdir(), "akr-e2e-"));
     readonly statePath = join(this.dir, "state.json");
     readonly auditLog = join(this.dir, "audit", "rotations.jsonl");
+    /**
+     * One real dynamic provider host per provider environment, kept for the scenario's runs the way one engine
+     * process serves a deployment (a fresh host per run would cost ~0.8 s of CPU for nothing).
+     */
+    private readonly hosts = new Map<string, Promise<ProviderHost>>();
 
     private constructor(readonly sandbox: Sandbox) {}
 
@@ -24,8 +30,25 @@ export class Scenario {
         return new Scenario(await Sandbox.start(options));
     }
 
-    stop(): Promise<void> {
-        return this.sandbox.stop();
+    async stop(): Promise<void> {
+        const hosts = await Promise.all(this.hosts.values());
+        await Promise.all(hosts.map((h) => h.stop()));
+        await this.sandbox.stop();
+    }
+
+    private readonly hostsStarted: ProviderHost[] = [];
+
+    private host(env: Record<string, string>): Promise<ProviderHost> {
+        const signature = JSON.stringify(env);
+        let host = this.hosts.get(signature);
+        if (!host) {
+            host = ProviderHost.start({ env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env } }).then((h) => {
+                this.hostsStarted.push(h);
+                return h;
+            });
+            this.hosts.set(signature, host);
+        }
+        return host;
     }
 
     /** "Creates the key in the Console" (registers it with the Anthropic emulator). */
@@ -37,11 +60,13 @@ export class Scenario {
         key: string,
         options: { config?: Record<string, unknown>; env?: Record<string, string>; preview?: boolean; policies?: boolean } & Pick<RehearsalOptions, "policyConfig"> = {},
     ): Promise<RehearsalRun> {
+        const providerEnv = this.sandbox.providerEnv(options.env);
         const run = await rehearse({
             stack: "sandbox",
             apiKey: key,
             config: this.sandbox.config({ auditLog: this.auditLog, ...options.config }),
-            providerEnv: this.sandbox.providerEnv(options.env),
+            providerEnv,
+            providerHostPort: (await this.host(providerEnv)).port,
             preview: options.preview,
             statePath: this.statePath,
             policyPack: options.policies ? "policies" : undefined,
@@ -115,6 +140,9 @@ export class Scenario {
             out.push({ name: `run ${i} provider host stderr`, text: run.providerHostStderr });
             for (const [j, text] of run.providerTexts.entries()) out.push({ name: `run ${i} provider text ${j}`, text });
         });
+        for (const [i, host] of [...this.hostsStarted].entries()) {
+            out.push({ name: `provider host ${i} stdout`, text: host.stdout }, { name: `provider host ${i} stderr`, text: host.stderr });
+        }
         if (existsSync(this.statePath)) out.push({ name: "state file", text: readFileSync(this.statePath, "utf8") });
         if (existsSync(this.auditLog)) out.push({ name: "audit log", text: readFileSync(this.auditLog, "utf8") });
         out.push(...this.sandbox.requestLogArtifacts());

@@ -49,6 +49,8 @@ export interface HarnessJob {
     readonly resultPath: string;
     /** Environment of the dynamic provider host (credentials, endpoints, retry knobs). */
     readonly providerEnv: Record<string, string>;
+    /** Port of an already running provider host to use (its environment is then the provider env). */
+    readonly providerHostPort?: number;
     /** Policy pack directory, when policies are to be evaluated. */
     readonly policyPack?: string;
     /** `--policy-pack-config` document. */

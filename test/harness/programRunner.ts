@@ -258,7 +258,9 @@ function maskSecrets(value: unknown): unknown {
 async function main(): Promise<void> {
     let error: string | undefined;
     try {
-        host = await ProviderHost.start({ env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...job.providerEnv } });
+        host = job.providerHostPort
+            ? ProviderHost.connect(job.providerHostPort)
+            : await ProviderHost.start({ env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...job.providerEnv } });
         if (job.policyPack) {
             const { startPolicyAnalyzerForHarness } = require("./policyBridge") as {
                 startPolicyAnalyzerForHarness(packDir: string, config: Record<string, unknown> | undefined, stack: string, project: string): Promise<PolicyAnalyzerLike>;

@@ -27,6 +27,11 @@ export interface RehearsalOptions {
     readonly preview?: boolean;
     /** State file carried between runs; a fresh temp file when omitted. */
     readonly statePath?: string;
+    /**
+     * An already running provider host (started with the provider env) to use instead of a fresh one per run;
+     * its stderr is then the caller's to collect.
+     */
+    readonly providerHostPort?: number;
     /** Policy pack directory (e.g. `policies`), to evaluate policies through the real analyzer. */
     readonly policyPack?: string;
     readonly policyConfig?: Record<string, unknown>;
@@ -82,6 +87,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRun>
         statePath,
         resultPath: join(dir, "result.json"),
         providerEnv: { ...options.providerEnv },
+        providerHostPort: options.providerHostPort,
         policyPack: options.policyPack ? join(runtime === "compiled" ? compiledDir! : PROJECT_ROOT, options.policyPack) : undefined,
         policyConfig: options.policyConfig,
     };

@@ -61,9 +61,20 @@ export class ProviderHost {
     stdout = "";
     stderr = "";
     private constructor(
-        private readonly child: ChildProcess,
+        private readonly child: ChildProcess | undefined,
         private readonly client: any,
+        /** The gRPC port the host listens on (127.0.0.1). */
+        readonly port: number,
     ) {}
+
+    /**
+     * A client of a host started elsewhere (a rehearsal scenario keeps one host for its runs, like one
+     * engine process serving several deployments). stop() then only closes the connection.
+     */
+    static connect(port: number): ProviderHost {
+        const client = new providerGrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+        return new ProviderHost(undefined, client, port);
+    }
 
     static async start(options: ProviderHostOptions = {}): Promise<ProviderHost> {
         const cwd = options.cwd ?? PROJECT_ROOT;
@@ -86,7 +97,7 @@ export class ProviderHost {
             child.once("exit", (code) => reject(new Error(`provider host exited with ${code}: ${stderr}`)));
         });
         const client = new providerGrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-        const host = new ProviderHost(child, client);
+        const host = new ProviderHost(child, client, port);
         host.stdout = stdout;
         host.stderr = stderr;
         child.stdout!.on("data", (d: Buffer) => (host.stdout += d.toString()));
@@ -96,10 +107,11 @@ export class ProviderHost {
 
     async stop(): Promise<void> {
         this.client.close();
-        if (this.child.exitCode === null) {
+        const child = this.child;
+        if (child && child.exitCode === null) {
             await new Promise<void>((resolve) => {
-                this.child.once("exit", () => resolve());
-                this.child.kill("SIGTERM");
+                child.once("exit", () => resolve());
+                child.kill("SIGTERM");
             });
         }
     }
