@@ -6,6 +6,7 @@ import { describeKeyProblem, keyProblemOf, redact } from "../domain/keyFormat";
 import { DEFAULT_ANTHROPIC_BASE_URL } from "./client";
 import { MinimumLimits } from "./rateLimits";
 import { checkPreviousKey, KeyValidationInputs, validateKey, ValidationFacts } from "./validateKey";
+import { UNKNOWN } from "../dynamic/unknown";
 
 /**
  * The dynamic provider behind `pulumi-nodejs:dynamic/anthropic:KeyValidation`.
@@ -27,8 +28,6 @@ export const DEFAULT_MODEL = "claude-haiku-4-5";
 export const DEFAULT_MAX_TOKENS = 10;
 export const DEFAULT_MAX_RETRY_SECONDS = 60;
 
-/** What the engine sends for a value not known yet (preview). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Inputs whose change makes the verdict stale: an update re-validates. (apiKey is covered by fingerprint.) */
 export const MEANINGFUL_INPUTS: readonly string[] = [

@@ -12,6 +12,7 @@ import {
     DEFAULT_AUDIT_SECRET_NAME,
     recordCompleted,
 } from "./auditLog";
+import { UNKNOWN } from "../dynamic/unknown";
 
 /**
  * The dynamic provider behind `pulumi-nodejs:dynamic/audit:RotationAudit`: appends ONE
@@ -23,8 +24,6 @@ import {
  * fs/path/child_process are loaded inside auditLog's functions at run time.
  */
 
-/** The engine's placeholder for a value not known during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 type Props = Record<string, unknown>;
 

@@ -5,6 +5,7 @@ import { redact } from "../domain/keyFormat";
 import { waitForHerokuRelease } from "../heroku/herokuApi";
 import { HttpClient, summarizeBody } from "../http/httpClient";
 import { evaluateCondition, parseCondition } from "./condition";
+import { UNKNOWN } from "../dynamic/unknown";
 
 /**
  * The dynamic provider behind `pulumi-nodejs:dynamic/health:HealthChecks` (SOP step 6, "Verify downstream"):
@@ -31,8 +32,6 @@ export const DEFAULT_RELEASE_INTERVAL_SECONDS = 5;
 export const STEP_HEALTH = "health";
 export const STEP_HEROKU_RELEASE = "heroku release";
 
-/** The engine's placeholder for a value not known during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 type Props = Record<string, unknown>;
 

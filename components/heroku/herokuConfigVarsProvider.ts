@@ -5,6 +5,7 @@ import { fingerprint, isFingerprint } from "../domain/fingerprint";
 import { describeKeyProblem, keyProblemOf, redact } from "../domain/keyFormat";
 import { herokuVarNameProblem } from "../domain/names";
 import { ConfigVarChanges, ConfigVars, HerokuApi, herokuApiError, HEROKU_API_URL, isHerokuApiError, normalizeApiUrl, STEP_CONFIG_VARS } from "./herokuApi";
+import { UNKNOWN } from "../dynamic/unknown";
 
 /**
  * The dynamic provider behind `pulumi-nodejs:dynamic/heroku:ConfigVars`: the config vars of ONE Heroku app
@@ -22,8 +23,6 @@ export const DEFAULT_HEROKU_VAR = "ANTHROPIC_API_KEY";
 /** Value of `remoteFingerprints[var]` when the var does not exist on the app. */
 export const MISSING = "missing";
 
-/** The engine's placeholder for a value not known during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Heroku app names (2-30 characters of a-z, 0-9 and '-', starting with a letter) or an app UUID. */
 const APP_NAME = /^(?:[a-z][a-z0-9-]{1,29}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;

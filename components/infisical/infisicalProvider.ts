@@ -8,6 +8,7 @@ import {
     InfisicalClient,
     SecretLocation,
 } from "./infisicalClient";
+import { UNKNOWN } from "../dynamic/unknown";
 
 /**
  * The dynamic provider behind `pulumi-nodejs:dynamic/infisical:Secret`: the Anthropic key in Infisical,
@@ -49,8 +50,6 @@ export interface InfisicalSecretOutputs extends InfisicalSecretInputs {
 /** Properties that name where the secret lives: changing any of them replaces the resource. */
 export const LOCATION_PROPERTIES = ["siteUrl", "projectId", "environment", "secretPath", "secretName"] as const;
 
-/** The engine's placeholder for values not known during preview (`pulumi.runtime.unknownValue`). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 const PROJECT_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const ENVIRONMENT = /^[A-Za-z0-9_-]{1,64}$/;

@@ -5,6 +5,7 @@ import { auditContextOf, auditContextProblems, auditedError, AuditContext, error
 import { fingerprint, hintMatches, isFingerprint } from "../domain/fingerprint";
 import { redact } from "../domain/keyFormat";
 import { normalizeBaseUrl, probeKey, ProbeOutcome, proveDead } from "./keyProof";
+import { UNKNOWN } from "../dynamic/unknown";
 
 /**
  * The dynamic provider behind `pulumi-nodejs:dynamic/anthropic:PreviousKeyRevocation` (SOP step 7).
@@ -43,8 +44,6 @@ export const RESULT_NO_PREVIOUS_KEY = "no previous key";
 export type RevocationMode = "none" | "verify" | "deactivate";
 const MODES: readonly string[] = ["none", "verify", "deactivate"];
 
-/** The engine's placeholder for a value not known during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 type Props = Record<string, unknown>;
 
