@@ -111,10 +111,10 @@ export class AnthropicKey extends pulumi.ComponentResource {
         const afterValidation: pulumi.Resource[] = emergencyRevocation ? [this.validation, emergencyRevocation] : [this.validation];
 
         // 2. The system of record first, so Infisical's history holds every key that ever reached a consumer.
-        const records = args.targets.infisical.map((t, i) => {
+        const records = args.targets.infisical.map((t) => {
             summaries.push({ kind: "infisical", target: `infisical ${t.projectId}/${t.environment}${t.secretPath} ${t.secretName}`, fingerprint });
             return new InfisicalSecret(
-                `${name}-infisical-${i}`,
+                `${name}-infisical-${slug(`${t.projectId}-${t.environment}${t.secretPath}-${t.secretName}`)}`,
                 {
                     projectId: t.projectId,
                     environment: t.environment,
@@ -140,9 +140,10 @@ export class AnthropicKey extends pulumi.ComponentResource {
             );
         });
         const providers = new GithubProviders(name, this, endpoints.github);
-        const githubSecrets = args.targets.github.map((t, i) => {
+        const githubSecrets = args.targets.github.map((t) => {
             summaries.push({ kind: "github", target: githubTargetLabel(t), fingerprint });
-            return createGithubSecret(`${name}-github-${i}`, { target: t, apiKey, defaultOwner: args.githubOwner, baseUrl: endpoints.github }, providers, {
+            const where = "organization" in t ? `org-${t.organization}` : `${t.repository}${t.environment ? `-env-${t.environment}` : ""}`;
+            return createGithubSecret(`${name}-github-${slug(`${where}-${t.secretName}`)}`, { target: t, apiKey, defaultOwner: args.githubOwner, baseUrl: endpoints.github }, providers, {
                 ...child,
                 dependsOn: afterRecord,
             });
@@ -215,4 +216,12 @@ export class AnthropicKey extends pulumi.ComponentResource {
             audit: this.audit.record,
         });
     }
+}
+
+/**
+ * A resource name part from a target's identity. Names come from what a target is, never its position in the
+ * config, so reordering or removing one target never renames (and so replaces) the others.
+ */
+function slug(text: string): string {
+    return text.replace(/[^A-Za-z0-9_]+/g, "-").replace(/^-+|-+$/g, "");
 }

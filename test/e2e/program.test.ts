@@ -1,8 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { join } from "path";
+import { readStackFile } from "../../components/config/stackFile";
 import { fingerprint } from "../../components/domain/fingerprint";
 import { rehearse, RehearsalRun } from "../harness/rehearsal";
 import { makeAdminKey, makeApiKey } from "../support/keys";
 import { scanForLeaks } from "../support/leakScan";
+import { PROJECT_ROOT } from "../support/providerHost";
 
 /**
  * The program as `pulumi preview` runs it for the committed prod and staging stacks: TypeScript through ts-node
@@ -108,6 +111,20 @@ describe.each(["prod", "staging"])("pulumi preview of the %s stack", (stack) => 
         expect(scanForLeaks(artifacts, [key])).toEqual([]);
         for (const text of run.providerTexts) expect(text).not.toMatch(/ANTHROPIC_ADMIN_API_KEY\s*[:=]\s*["']/);
     });
+
+    it("names each consumer by what it is, so reordering the targets renames (and replaces) nothing", async () => {
+        const file = readStackFile(join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), stack);
+        const targets = JSON.parse(file.values.targets!) as Record<string, unknown[]>;
+        const reversed = Object.fromEntries(Object.entries(targets).map(([kind, list]) => [kind, [...list].reverse()]));
+        const again = await rehearse({ stack, apiKey: key, preview: true, config: { targets: reversed } });
+        expect(again.error, again.stderr).toBeUndefined();
+        // Each URN must still name the same consumer (an index-based name would move to another one).
+        const identity = (r: RehearsalRun["registrations"][number]) =>
+            JSON.stringify(["app", "repository", "environment", "secretName", "projectId", "secretPath", "organization", "create"].map((k) => r.inputs[k] ?? null));
+        const byUrn = (x: RehearsalRun) => Object.fromEntries(x.registrations.filter((r) => r.custom).map((r) => [r.urn, identity(r)]));
+        expect(byUrn(again)).toEqual(byUrn(run));
+        expect(Object.keys(byUrn(run)).length).toBeGreaterThanOrEqual(6);
+    }, 60_000);
 
     it("makes no change in preview: nothing is created", () => {
         expect(run.steps.every((s) => !s.error)).toBe(true);
