@@ -20,7 +20,7 @@ import {
     toAnalyzerResource,
     urnOf,
 } from "./support/fixtures";
-import { AnalyzeDiagnostic, flatAnalyzer, PolicyPackConfig, PolicyPackConfigError, PolicyPackHandle, secret, startPolicyPack } from "./support/policyAnalyzer";
+import { AnalyzeDiagnostic, flatAnalyzer, PolicyPackConfig, PolicyPackConfigError, PolicyPackHandle, secret, startPolicyPack } from "../../offline/harness/policyAnalyzer";
 
 const PACK_DIR = path.resolve(__dirname, "..");
 const VERSION = (require(path.join(PACK_DIR, "package.json")) as { version: string }).version;

@@ -29,7 +29,7 @@ import {
     canonicalEnvironment,
     rememberEnforcedAgeConfig,
 } from "../rules";
-import { parsePolicyPackConfig, PolicyInfo, reconcilePolicyPackConfig } from "./support/policyAnalyzer";
+import { parsePolicyPackConfig, PolicyInfo, reconcilePolicyPackConfig } from "../../offline/harness/policyAnalyzer";
 import { RESOURCE_CASES, STACK_CASES, STAGING_RESOURCE_CASES, STAGING_STACK_CASES } from "./support/cases";
 import {
     ALL_FAKE_KEYS,

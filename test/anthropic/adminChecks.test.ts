@@ -3,8 +3,8 @@ import { ADMIN_CHECKS_SKIPPED } from "../../components/anthropic/adminChecks";
 import { findApiKeyRecords, listOrganizationApiKeys, retrieveApiKey, updateApiKeyStatus } from "../../components/anthropic/adminApi";
 import { keyValidationProvider } from "../../components/anthropic/keyValidationProvider";
 import { fingerprint } from "../../components/domain/fingerprint";
-import { AnthropicEmulator, EmulatedKey } from "../emulators/anthropicEmulator";
-import { makeAdminKey, makeApiKey } from "../support/keys";
+import { AnthropicEmulator, EmulatedKey } from "../../offline/emulators/anthropicEmulator";
+import { makeAdminKey, makeApiKey } from "../../offline/emulators/keys";
 import { addRotationKey, expectNoLeak, expectValidationError, inputsFor, KEY_NAME, outputsWithoutKey, useFastRetries, WORKSPACE } from "./support";
 
 useFastRetries();

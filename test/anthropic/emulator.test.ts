@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fingerprint } from "../../components/domain/fingerprint";
-import { ANTHROPIC_ERROR_TYPES, AnthropicEmulator, partialKeyHintOf } from "../emulators/anthropicEmulator";
-import { sleep } from "../emulators/loopbackServer";
+import { ANTHROPIC_ERROR_TYPES, AnthropicEmulator, partialKeyHintOf } from "../../offline/emulators/anthropicEmulator";
+import { sleep } from "../../offline/emulators/loopbackServer";
 
 const emulator = new AnthropicEmulator();
 let admin: string;

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { keyValidationProvider } from "../../components/anthropic/keyValidationProvider";
 import { fingerprint } from "../../components/domain/fingerprint";
-import { AnthropicEmulator, EmulatedKey } from "../emulators/anthropicEmulator";
-import { makeAdminKey, makeApiKey } from "../support/keys";
+import { AnthropicEmulator, EmulatedKey } from "../../offline/emulators/anthropicEmulator";
+import { makeAdminKey, makeApiKey } from "../../offline/emulators/keys";
 import { addRotationKey, expectNoLeak, expectValidationError, inputsFor, KEY_DATE, KEY_NAME, outputsWithoutKey, useFastRetries } from "./support";
 
 useFastRetries();

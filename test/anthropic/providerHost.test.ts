@@ -4,9 +4,9 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TYPE_KEY_VALIDATION } from "../../components/domain/tokens";
-import { AnthropicEmulator, EmulatedKey } from "../emulators/anthropicEmulator";
+import { AnthropicEmulator, EmulatedKey } from "../../offline/emulators/anthropicEmulator";
 import { describeFinding, scanForLeaks } from "../support/leakScan";
-import { PROJECT_ROOT, ProviderCallError, ProviderHost, urnOf } from "../support/providerHost";
+import { PROJECT_ROOT, ProviderCallError, ProviderHost, urnOf } from "../../offline/harness/providerHost";
 import { addRotationKey, KEY_NAME } from "./support";
 
 /**

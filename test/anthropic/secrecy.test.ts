@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyValidationProvider } from "../../components/anthropic/keyValidationProvider";
 import { KeyValidationError } from "../../components/anthropic/failures";
 import { fingerprint } from "../../components/domain/fingerprint";
-import { AnthropicEmulator } from "../emulators/anthropicEmulator";
-import { makeAdminKey, makeApiKey } from "../support/keys";
+import { AnthropicEmulator } from "../../offline/emulators/anthropicEmulator";
+import { makeAdminKey, makeApiKey } from "../../offline/emulators/keys";
 import { describeFinding, scanForLeaks } from "../support/leakScan";
 import { addRotationKey, inputsFor, outputsWithoutKey, useFastRetries, WORKSPACE } from "./support";
 

@@ -1,7 +1,7 @@
 import { expect } from "vitest";
 import { KeyValidationError } from "../../components/anthropic/failures";
 import { fingerprint } from "../../components/domain/fingerprint";
-import { AnthropicEmulator, EmulatedKey, KeyOptions } from "../emulators/anthropicEmulator";
+import { AnthropicEmulator, EmulatedKey, KeyOptions } from "../../offline/emulators/anthropicEmulator";
 import { describeFinding, scanForLeaks } from "../support/leakScan";
 
 /** Retries in milliseconds, not seconds: every retry test stays well under a second. */

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ADMIN_CHECKS_SKIPPED } from "../../components/anthropic/adminChecks";
 import { ANTHROPIC_API_VERSION } from "../../components/anthropic/client";
 import { keyValidationProvider } from "../../components/anthropic/keyValidationProvider";
-import { AnthropicEmulator, EmulatedKey } from "../emulators/anthropicEmulator";
+import { AnthropicEmulator, EmulatedKey } from "../../offline/emulators/anthropicEmulator";
 import { addRotationKey, expectNoLeak, expectValidationError, inputsFor, outputsWithoutKey, useFastRetries } from "./support";
 
 useFastRetries();

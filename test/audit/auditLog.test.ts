@@ -19,7 +19,7 @@ import {
 } from "../../components/audit/auditLog";
 import { DEFAULT_AUDIT_PATH } from "../../components/config/schema";
 import { fingerprint } from "../../components/domain/fingerprint";
-import { makeAdminKey, makeApiKey } from "../support/keys";
+import { makeAdminKey, makeApiKey } from "../../offline/emulators/keys";
 import { auditLines, auditText, expectErrorClean, expectNoLeaks, tempAuditContext } from "./support";
 
 const oldKey = makeApiKey();

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AuditRecord } from "../../components/audit/auditLog";
 import { rotationAuditProvider } from "../../components/audit/rotationAuditProvider";
 import { fingerprint } from "../../components/domain/fingerprint";
-import { makeApiKey } from "../support/keys";
+import { makeApiKey } from "../../offline/emulators/keys";
 import { auditLines, auditText, caught, expectErrorClean, expectNoLeaks, tempAuditContext } from "./support";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprint } from "../../components/domain/fingerprint";
-import type { RehearsalRun } from "../harness/rehearsal";
-import { HEALTH_PATH } from "../harness/sandbox";
-import { makeApiKey } from "../support/keys";
+import type { RehearsalRun } from "../../offline/harness/rehearsal";
+import { HEALTH_PATH } from "../../offline/harness/sandbox";
+import { makeApiKey } from "../../offline/emulators/keys";
 import { scanForLeaks } from "../support/leakScan";
 import { Scenario } from "./scenario";
 

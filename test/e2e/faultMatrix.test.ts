@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RecordedRequest } from "../emulators/loopbackServer";
-import type { RehearsalRun } from "../harness/rehearsal";
-import { HEALTH_PATH } from "../harness/sandbox";
+import type { RecordedRequest } from "../../offline/emulators/loopbackServer";
+import type { RehearsalRun } from "../../offline/harness/rehearsal";
+import { HEALTH_PATH } from "../../offline/harness/sandbox";
 import { describeFinding, scanForLeaks } from "../support/leakScan";
 import {
     CALLS,

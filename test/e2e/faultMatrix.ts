@@ -1,8 +1,8 @@
 import { fingerprint } from "../../components/domain/fingerprint";
-import { anthropicErrorBody } from "../emulators/anthropicEmulator";
-import type { Fault, LoopbackServer, RecordedRequest } from "../emulators/loopbackServer";
-import { HEALTH_PATH, Sandbox, UNRELATED_VARS } from "../harness/sandbox";
-import { StateStore } from "../harness/stateStore";
+import { anthropicErrorBody } from "../../offline/emulators/anthropicEmulator";
+import type { Fault, LoopbackServer, RecordedRequest } from "../../offline/emulators/loopbackServer";
+import { HEALTH_PATH, Sandbox, UNRELATED_VARS } from "../../offline/harness/sandbox";
+import { StateStore } from "../../offline/harness/stateStore";
 import type { Scenario } from "./scenario";
 
 /**

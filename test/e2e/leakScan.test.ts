@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprint } from "../../components/domain/fingerprint";
-import type { RehearsalRun } from "../harness/rehearsal";
-import { makeApiKey } from "../support/keys";
+import type { RehearsalRun } from "../../offline/harness/rehearsal";
+import { makeApiKey } from "../../offline/emulators/keys";
 import { Artifact, describeFinding, scanForLeaks } from "../support/leakScan";
 import { Scenario } from "./scenario";
 

@@ -2,10 +2,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { join } from "path";
 import { readStackFile } from "../../components/config/stackFile";
 import { fingerprint } from "../../components/domain/fingerprint";
-import { rehearse, RehearsalRun } from "../harness/rehearsal";
-import { makeAdminKey, makeApiKey } from "../support/keys";
+import { rehearse, RehearsalRun } from "../../offline/harness/rehearsal";
+import { makeAdminKey, makeApiKey } from "../../offline/emulators/keys";
 import { scanForLeaks } from "../support/leakScan";
-import { PROJECT_ROOT } from "../support/providerHost";
+import { PROJECT_ROOT } from "../../offline/harness/providerHost";
 
 /**
  * The program as `pulumi preview` runs it for the committed prod and staging stacks: TypeScript through ts-node

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprint } from "../../components/domain/fingerprint";
-import type { RehearsalRun } from "../harness/rehearsal";
+import type { RehearsalRun } from "../../offline/harness/rehearsal";
 import { Scenario } from "./scenario";
 
 /** The previous key's fate, through real runs: verify, emergency deactivation first, and rollback. */

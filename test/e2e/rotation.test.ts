@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprint } from "../../components/domain/fingerprint";
-import type { RehearsalRun } from "../harness/rehearsal";
-import { HEALTH_PATH } from "../harness/sandbox";
+import type { RehearsalRun } from "../../offline/harness/rehearsal";
+import { HEALTH_PATH } from "../../offline/harness/sandbox";
 import { Scenario, stepOf } from "./scenario";
 
 /**

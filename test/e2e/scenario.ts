@@ -3,10 +3,10 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { expect } from "vitest";
 import type { AuditRecord } from "../../components/audit/auditLog";
-import { rehearse, RehearsalOptions, RehearsalRun } from "../harness/rehearsal";
-import { Sandbox, SandboxKey, SandboxOptions, UNRELATED_VARS } from "../harness/sandbox";
+import { rehearse, RehearsalOptions, RehearsalRun } from "../../offline/harness/rehearsal";
+import { Sandbox, SandboxKey, SandboxOptions, UNRELATED_VARS } from "../../offline/harness/sandbox";
 import type { Artifact } from "../support/leakScan";
-import { ProviderHost } from "../support/providerHost";
+import { ProviderHost } from "../../offline/harness/providerHost";
 
 /**
  * One operator's sandbox for end-to-end tests: the emulated services, a state file carried between runs (the

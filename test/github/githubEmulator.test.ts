@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GithubEmulator } from "../emulators/githubEmulator";
-import { makeApiKey } from "../support/keys";
+import { GithubEmulator } from "../../offline/emulators/githubEmulator";
+import { makeApiKey } from "../../offline/emulators/keys";
 
 /**
  * The GitHub emulator stands in for the API that @pulumi/github (and `gh secret set`) talk to on the

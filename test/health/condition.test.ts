@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { evaluateCondition, parseCondition } from "../../components/health/condition";
-import { makeApiKey } from "../support/keys";
+import { makeApiKey } from "../../offline/emulators/keys";
 
 const body = JSON.stringify({
     anthropic: { ok: true, status: "up", latencyMs: 120, fp: "sha256:0123456789ab", nested: { list: [1, 2] } },

@@ -8,9 +8,9 @@ import {
     HealthResult,
 } from "../../components/health/healthChecksProvider";
 import { HerokuApi } from "../../components/heroku/herokuApi";
-import { HealthEmulator, HEALTHY_BODY } from "../emulators/healthEmulator";
-import { HerokuEmulator } from "../emulators/herokuEmulator";
-import { makeApiKey } from "../support/keys";
+import { HealthEmulator, HEALTHY_BODY } from "../../offline/emulators/healthEmulator";
+import { HerokuEmulator } from "../../offline/emulators/herokuEmulator";
+import { makeApiKey } from "../../offline/emulators/keys";
 import { auditLines, auditText, caught, expectErrorClean, expectNoLeaks, tempAuditContext, useFastRetries } from "../audit/support";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

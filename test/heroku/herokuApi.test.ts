@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { HerokuApi, HerokuApiError, HerokuReleaseError, isHerokuApiError, isHerokuReleaseError, isTransportError, waitForHerokuRelease } from "../../components/heroku/herokuApi";
 import { HttpClient } from "../../components/http/httpClient";
-import { HerokuEmulator } from "../emulators/herokuEmulator";
-import { makeApiKey } from "../support/keys";
+import { HerokuEmulator } from "../../offline/emulators/herokuEmulator";
+import { makeApiKey } from "../../offline/emulators/keys";
 import { caught, expectNoSecrets, ODD_VARS, useFastRetries } from "./helpers";
 
 useFastRetries();

@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { fingerprint } from "../../components/domain/fingerprint";
 import { HerokuConfigVarsOutputs, herokuConfigVarsProvider as provider, MISSING } from "../../components/heroku/herokuConfigVarsProvider";
 import { waitForHerokuRelease } from "../../components/heroku/herokuApi";
-import { HerokuEmulator } from "../emulators/herokuEmulator";
-import { makeAdminKey, makeApiKey } from "../support/keys";
+import { HerokuEmulator } from "../../offline/emulators/herokuEmulator";
+import { makeAdminKey, makeApiKey } from "../../offline/emulators/keys";
 import { caught, expectNoSecrets, ODD_VARS, useFastRetries } from "./helpers";
 
 useFastRetries();

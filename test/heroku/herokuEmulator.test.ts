@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { HerokuEmulator, parseRange } from "../emulators/herokuEmulator";
+import { HerokuEmulator, parseRange } from "../../offline/emulators/herokuEmulator";
 
 /** The emulator's own contract (api-contracts.md, Heroku), so provider tests stand on solid ground. */
 

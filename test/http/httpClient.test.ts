@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { HttpClient, TransportError } from "../../components/http/httpClient";
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, serverRequestedDelayMs, withEnvironmentOverrides } from "../../components/http/retryPolicy";
-import { LoopbackServer } from "../emulators/loopbackServer";
-import { makeApiKey } from "../support/keys";
+import { LoopbackServer } from "../../offline/emulators/loopbackServer";
+import { makeApiKey } from "../../offline/emulators/keys";
 
 const server = new LoopbackServer("echo", (req) => ({ status: 200, body: { ok: true, path: req.path } }));
 const fast = { baseDelayMs: 5, maxDelayMs: 50, maxTotalMs: 5_000, attemptTimeoutMs: 300, maxAttempts: 4 };

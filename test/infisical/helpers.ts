@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { InfisicalEmulator } from "../emulators/infisicalEmulator";
+import { InfisicalEmulator } from "../../offline/emulators/infisicalEmulator";
 export { caught, expectNoSecrets } from "../support/errors";
 
 export const PROJECT = "6f1c2a4e-8b3d-4f5e-9a7b-0c1d2e3f4a5b";

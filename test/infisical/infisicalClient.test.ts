@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InfisicalClient, InfisicalClientOptions, InfisicalError, STEP_DELETE, STEP_LOGIN, STEP_READ, STEP_WRITE } from "../../components/infisical/infisicalClient";
-import { InfisicalEmulator, INFISICAL_LOGIN_PATH } from "../emulators/infisicalEmulator";
-import { makeApiKey } from "../support/keys";
+import { InfisicalEmulator, INFISICAL_LOGIN_PATH } from "../../offline/emulators/infisicalEmulator";
+import { makeApiKey } from "../../offline/emulators/keys";
 import { caught, ENVIRONMENT, expectNamesTarget, expectNoSecrets, location, PROJECT, SECRET_NAME, secretsOf, startEmulator } from "./helpers";
 
 /**

@@ -9,8 +9,8 @@ import {
     keyCheck,
 } from "../../components/infisical/infisicalProvider";
 import { InfisicalError } from "../../components/infisical/infisicalClient";
-import { InfisicalEmulator } from "../emulators/infisicalEmulator";
-import { makeAdminKey, makeApiKey } from "../support/keys";
+import { InfisicalEmulator } from "../../offline/emulators/infisicalEmulator";
+import { makeAdminKey, makeApiKey } from "../../offline/emulators/keys";
 import { caught, ENVIRONMENT, expectNamesTarget, expectNoSecrets, location, PROJECT, RETRY_ENV, SECRET_NAME, secretsOf, startEmulator, useCredentials, useFastRetries } from "./helpers";
 
 /**

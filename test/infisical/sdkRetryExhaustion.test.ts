@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { InfisicalClient, InfisicalError, STEP_LOGIN, STEP_READ, STEP_WRITE } from "../../components/infisical/infisicalClient";
-import { InfisicalEmulator, INFISICAL_LOGIN_PATH } from "../emulators/infisicalEmulator";
-import { makeApiKey } from "../support/keys";
+import { InfisicalEmulator, INFISICAL_LOGIN_PATH } from "../../offline/emulators/infisicalEmulator";
+import { makeApiKey } from "../../offline/emulators/keys";
 import { caught, expectNamesTarget, expectNoSecrets, location, secretsOf, startEmulator } from "./helpers";
 
 /**

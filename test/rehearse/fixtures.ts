@@ -1,6 +1,6 @@
-import type { StepRecord } from "../harness/harnessTypes";
-import type { RehearsalFacts } from "../../scripts/lib/rehearsal/report";
-import type { Phase, PhaseResource, PhaseResult } from "../../scripts/lib/rehearsal/types";
+import type { StepRecord } from "../../offline/harness/harnessTypes";
+import type { RehearsalFacts } from "../../tools/rehearse/report";
+import type { Phase, PhaseResource, PhaseResult } from "../../tools/rehearse/types";
 
 /** A small synthetic rotation (validation → Infisical → two Heroku apps → health → revocation → audit). */
 

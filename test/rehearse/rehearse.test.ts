@@ -1,10 +1,10 @@
 import { spawn } from "child_process";
 import { join } from "path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { RehearsalReport } from "../../scripts/lib/rehearsal/report";
-import { renderRehearsal } from "../../scripts/lib/rehearsal/render";
-import { makeStyle, stripAnsi } from "../../scripts/lib/terminal";
-import { PROJECT_ROOT } from "../support/providerHost";
+import type { RehearsalReport } from "../../tools/rehearse/report";
+import { renderRehearsal } from "../../tools/rehearse/render";
+import { makeStyle, stripAnsi } from "../../tools/shared/terminal";
+import { PROJECT_ROOT } from "../../offline/harness/providerHost";
 
 /**
  * `npm run rehearse` as a newcomer runs it: the script in a child process (ts-node, as the npm script does),
@@ -26,7 +26,7 @@ function runScript(args: string[]): Promise<ScriptRun> {
     return new Promise((resolve) => {
         const env = { ...process.env };
         delete env.NO_COLOR;
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(PROJECT_ROOT, "scripts", "rehearse.ts"), ...args], {
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(PROJECT_ROOT, "tools", "rehearse", "main.ts"), ...args], {
             cwd: PROJECT_ROOT,
             env: { ...env, TS_NODE_PROJECT: join(PROJECT_ROOT, "tsconfig.json") },
             stdio: ["ignore", "pipe", "pipe"],

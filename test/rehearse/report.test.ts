@@ -2,14 +2,14 @@ import { chmodSync, mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { describe, expect, it } from "vitest";
-import { attributeCalls, callShape } from "../../scripts/lib/bench/apiCalls";
-import { criticalPath } from "../../scripts/lib/bench/criticalPath";
-import { findPulumi, readEventLog } from "../../scripts/lib/rehearsal/cliRunner";
-import { buildReport } from "../../scripts/lib/rehearsal/report";
-import { renderRehearsal } from "../../scripts/lib/rehearsal/render";
-import { sealReport } from "../../scripts/lib/rehearsal/run";
-import { makeStyle, stripAnsi, table, timelineBar, visibleWidth, wantsColor } from "../../scripts/lib/terminal";
-import { makeApiKey } from "../support/keys";
+import { attributeCalls, callShape } from "../../tools/bench/apiCalls";
+import { criticalPath } from "../../tools/bench/criticalPath";
+import { findPulumi, readEventLog } from "../../tools/rehearse/cliRunner";
+import { buildReport } from "../../tools/rehearse/report";
+import { renderRehearsal } from "../../tools/rehearse/render";
+import { sealReport } from "../../tools/rehearse/run";
+import { makeStyle, stripAnsi, table, timelineBar, visibleWidth, wantsColor } from "../../tools/shared/terminal";
+import { makeApiKey } from "../../offline/emulators/keys";
 import { facts, FP_A, FP_B, FULL_ROTATION, phase, resources, steps, T, U } from "./fixtures";
 
 /** The rehearsal's and benchmark's pure parts: report building, rendering, sealing, critical path, CLI event logs. */

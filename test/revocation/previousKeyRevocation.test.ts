@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fingerprint } from "../../components/domain/fingerprint";
 import { previousKeyRevocationProvider as p, RESULT_NO_PREVIOUS_KEY } from "../../components/revocation/previousKeyRevocationProvider";
-import { AnthropicEmulator, EmulatedKey } from "../emulators/anthropicEmulator";
-import { makeAdminKey, makeApiKey } from "../support/keys";
+import { AnthropicEmulator, EmulatedKey } from "../../offline/emulators/anthropicEmulator";
+import { makeAdminKey, makeApiKey } from "../../offline/emulators/keys";
 import { auditLines, auditText, caught, expectErrorClean, expectNoLeaks, tempAuditContext, useFastRetries } from "../audit/support";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

@@ -7,11 +7,11 @@ import { TYPE_ROTATION_AUDIT } from "../../components/audit/rotationAudit";
 import { TYPE_HEALTH_CHECKS } from "../../components/health/healthChecks";
 import { TYPE_PREVIOUS_KEY_REVOCATION } from "../../components/revocation/previousKeyRevocation";
 import { HerokuApi } from "../../components/heroku/herokuApi";
-import { AnthropicEmulator, EmulatedKey } from "../emulators/anthropicEmulator";
-import { HealthEmulator } from "../emulators/healthEmulator";
-import { HerokuEmulator } from "../emulators/herokuEmulator";
-import { makeAdminKey } from "../support/keys";
-import { PROJECT_ROOT, ProviderCallError, ProviderHost, urnOf } from "../support/providerHost";
+import { AnthropicEmulator, EmulatedKey } from "../../offline/emulators/anthropicEmulator";
+import { HealthEmulator } from "../../offline/emulators/healthEmulator";
+import { HerokuEmulator } from "../../offline/emulators/herokuEmulator";
+import { makeAdminKey } from "../../offline/emulators/keys";
+import { PROJECT_ROOT, ProviderCallError, ProviderHost, urnOf } from "../../offline/harness/providerHost";
 import { auditLines, auditText, expectNoLeaks } from "../audit/support";
 
 /**

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { makeAdminKey, makeApiKey } from "../support/keys";
-import { PROJECT_ROOT } from "../support/providerHost";
+import { makeAdminKey, makeApiKey } from "../../offline/emulators/keys";
+import { PROJECT_ROOT } from "../../offline/harness/providerHost";
 import { expectNoLeaks } from "../audit/support";
 
 /** The resource classes as the program registers them (Pulumi mocks, in a ts-node child). */

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AnthropicEmulator } from "../emulators/anthropicEmulator";
+import { AnthropicEmulator } from "../../offline/emulators/anthropicEmulator";
 import { projectDir, removeDir, runCli } from "./helpers";
 
 /**
- * `scripts/status.ts` run as `npm run status` runs it (ts-node, a child process): what cron and CI see is
+ * `tools/status/main.ts` run as `npm run status` runs it (ts-node, a child process): what cron and CI see is
  * the exit code and the streams, so these check exactly those. No credentials in the environment.
  */
 
@@ -29,7 +29,7 @@ afterAll(async () => {
     dirs.forEach(removeDir);
 });
 
-describe("scripts/status.ts as a child process", () => {
+describe("tools/status/main.ts as a child process", () => {
     it("exit 0 and a table when every key is within policy", async () => {
         const { code, stdout, stderr } = await runCli(["--now", "2026-11-23"], { cwd: project({ prod: { keyName: "raxx-prod-agents-2026-11-01" } }) });
         expect({ code, stderr }).toEqual({ code: 0, stderr: "" });

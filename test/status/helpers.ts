@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { stringify } from "yaml";
-import { runStatus, StatusIo } from "../../components/status/run";
+import { runStatus, StatusIo } from "../../tools/status/run";
 
 export const ROOT = join(__dirname, "..", "..");
 /** The fixed clock of every status test: 2026-11-23, noon UTC. */
@@ -71,14 +71,14 @@ export async function runInProcess(args: string[], options: { cwd?: string; env?
     return { code, stdout, stderr };
 }
 
-/** Runs `scripts/status.ts` as `npm run status` would (ts-node), in a child process. */
+/** Runs `tools/status/main.ts` as `npm run status` would (ts-node), in a child process. */
 export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<RunResult> {
     const tsNode = require.resolve("ts-node/dist/bin.js");
     const env: Record<string, string | undefined> = { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env };
     return new Promise((resolve) => {
         execFile(
             process.execPath,
-            [tsNode, "--transpile-only", join(ROOT, "scripts", "status.ts"), ...args],
+            [tsNode, "--transpile-only", join(ROOT, "tools", "status", "main.ts"), ...args],
             { cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv, timeout: 60_000 },
             (error, stdout, stderr) => {
                 const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AnthropicEmulator } from "../emulators/anthropicEmulator";
-import { LoopbackServer } from "../emulators/loopbackServer";
-import { listOrganizationKeys, OrgKey } from "../../components/status/adminKeys";
-import { auditKeys, Finding } from "../../components/status/audit";
-import { StackKeyRow } from "../../components/status/stackInventory";
-import { makeAdminKey, makeApiKey } from "../support/keys";
+import { AnthropicEmulator } from "../../offline/emulators/anthropicEmulator";
+import { LoopbackServer } from "../../offline/emulators/loopbackServer";
+import { listOrganizationKeys, OrgKey } from "../../tools/status/adminKeys";
+import { auditKeys, Finding } from "../../tools/status/audit";
+import { StackKeyRow } from "../../tools/status/stackInventory";
+import { makeAdminKey, makeApiKey } from "../../offline/emulators/keys";
 import { NOW, projectDir, removeDir, runInProcess } from "./helpers";
 
 // Fast retries: every retry test finishes in milliseconds.

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { stackRow, maxAgeOf, readInventory, StackKeyRow } from "../../components/status/stackInventory";
-import { renderTable } from "../../components/status/format";
-import { parseStatusArgs, UsageError } from "../../components/status/args";
-import { makeApiKey } from "../support/keys";
+import { stackRow, maxAgeOf, readInventory, StackKeyRow } from "../../tools/status/stackInventory";
+import { renderTable } from "../../tools/status/format";
+import { parseStatusArgs, UsageError } from "../../tools/status/args";
+import { makeApiKey } from "../../offline/emulators/keys";
 import { CIPHERTEXT, NOW, projectDir, removeDir, runInProcess, stackYaml } from "./helpers";
 
 const dirs: string[] = [];

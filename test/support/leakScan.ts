@@ -5,10 +5,9 @@
  * only where it was and what kind of match it was.
  */
 
-export interface Artifact {
-    readonly name: string;
-    readonly text: string;
-}
+import type { Artifact } from "../../offline/harness/harnessTypes";
+
+export type { Artifact };
 
 export interface LeakFinding {
     readonly artifact: string;

@@ -2,7 +2,7 @@ import { join } from "path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, ConfigSource, loadRotationConfig, readStackFile, stackFileSource } from "../../components/config";
 import { fingerprint } from "../../components/domain";
-import { makeAdminKey, makeApiKey } from "../support/keys";
+import { makeAdminKey, makeApiKey } from "../../offline/emulators/keys";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
 const ROOT = join(__dirname, "..", "..");

@@ -3,7 +3,7 @@ import {
     API_KEY_LENGTH, ageInDays, checkApiKey, fingerprint, githubSecretNameProblem, herokuVarNameProblem, hintMatches,
     isFingerprint, maxAgeDaysFor, nextDueDate, parseIsoDate, parseKeyName, redact, rotationStatus,
 } from "../../components/domain";
-import { makeAdminKey, makeApiKey } from "../support/keys";
+import { makeAdminKey, makeApiKey } from "../../offline/emulators/keys";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { scanForLeaks } from "../support/leakScan";
-import { makeApiKey } from "../support/keys";
+import { makeApiKey } from "../../offline/emulators/keys";
 
 describe("leak scan", () => {
     const key = makeApiKey();

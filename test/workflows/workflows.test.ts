@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "fs";
 import { join } from "path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { findStackFiles } from "../../components/status/stackInventory";
+import { findStackFiles } from "../../tools/status/stackInventory";
 
 /**
  * The GitHub Actions workflows can only run on GitHub, so these tests read them as GitHub would (YAML) and
@@ -336,14 +336,14 @@ describe("manual prod rotation (rotate-prod.yml)", () => {
 });
 
 describe("scripts the workflows call", () => {
-    it("exist in package.json (the lead adds \"status\": \"ts-node --transpile-only scripts/status.ts\")", () => {
+    it("exist in package.json (the lead adds \"status\": \"ts-node --transpile-only tools/status/main.ts\")", () => {
         const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
         const used = new Set<string>();
         for (const w of Object.values(workflows)) {
             for (const job of Object.values(w.jobs)) for (const r of runs(job)) for (const m of r.matchAll(/npm run ([\w:-]+)/g)) used.add(m[1]!);
         }
         expect([...used]).toEqual(["status"]);
-        for (const name of used) expect(scripts[name], `add to package.json "scripts": "status": "ts-node --transpile-only scripts/status.ts"`).toBeDefined();
-        expect(scripts.status).toMatch(/^ts-node (--transpile-only )?scripts\/status\.ts$/);
+        for (const name of used) expect(scripts[name], `add to package.json "scripts": "status": "ts-node --transpile-only tools/status/main.ts"`).toBeDefined();
+        expect(scripts.status).toMatch(/^ts-node (--transpile-only )?tools\/status\/main\.ts$/);
     });
 });

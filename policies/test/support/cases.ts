@@ -35,7 +35,7 @@ import {
     Res,
     revocation,
 } from "./fixtures";
-import { UNKNOWN_VALUE } from "./policyAnalyzer";
+import { UNKNOWN_VALUE } from "../../../offline/harness/policyAnalyzer";
 
 export interface ResourceCase {
     readonly title: string;

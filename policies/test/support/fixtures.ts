@@ -20,9 +20,9 @@ import {
     TYPE_KEY_VALIDATION,
     TYPE_PREVIOUS_KEY_REVOCATION,
 } from "../../../components/domain";
-import { makeAdminKey, makeApiKey } from "../../../test/support/keys";
-import type { AnalyzerResource } from "./policyAnalyzer";
-import { secret, urnFor } from "./policyAnalyzer";
+import { makeAdminKey, makeApiKey } from "../../../offline/emulators/keys";
+import type { AnalyzerResource } from "../../../offline/harness/policyAnalyzer";
+import { secret, urnFor } from "../../../offline/harness/policyAnalyzer";
 
 export const PROJECT = "anthropic-key-rotation";
 

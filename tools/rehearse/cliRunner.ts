@@ -1,0 +1,190 @@
+import { spawn } from "child_process";
+import { randomBytes } from "crypto";
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "fs";
+import { delimiter, join } from "path";
+import { parse, stringify } from "yaml";
+import type { Operation, PolicyDiagnostic, StepRecord } from "../../offline/harness/harnessTypes";
+import { PROJECT } from "../../offline/harness/rehearsal";
+import { Sandbox, SANDBOX_STACK } from "../../offline/harness/sandbox";
+import { PROJECT_ROOT } from "../../offline/harness/providerHost";
+import type { PhaseResource, PhaseRunner } from "./types";
+
+/**
+ * The real-CLI path of `npm run rehearse`, used when `pulumi` is on PATH. NOT EXERCISED ON THE MACHINE THAT
+ * BUILT IT (no Pulumi CLI there): it follows the documented CLI contract and is kept small on purpose.
+ *
+ *  - a throw-away project directory: Pulumi.yaml copied, sources and node_modules symlinked, and
+ *    Pulumi.sandbox.yaml = the project's sandbox stack config + the emulator endpoints (the repository's own
+ *    stack file is never touched);
+ *  - a local file backend in the temp dir (PULUMI_BACKEND_URL=file://…), PULUMI_CONFIG_PASSPHRASE from the
+ *    environment or a generated one;
+ *  - the key goes in with `pulumi config set --secret apiKey` on stdin, never on a command line;
+ *  - `pulumi preview` / `pulumi up --yes --skip-preview`, `--policy-pack` as asked, `--event-log` for the
+ *    steps, their timing (the event log has 1-second resolution) and the policy events.
+ */
+
+export function findPulumi(env: NodeJS.ProcessEnv): string | undefined {
+    for (const dir of (env.PATH ?? "").split(delimiter).filter(Boolean)) {
+        const candidate = join(dir, process.platform === "win32" ? "pulumi.exe" : "pulumi");
+        try {
+            accessSync(candidate, constants.X_OK);
+            return candidate;
+        } catch {
+            /* not here */
+        }
+    }
+    return undefined;
+}
+
+interface Exec {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+function exec(bin: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, stdin?: string): Promise<Exec> {
+    return new Promise((resolve) => {
+        const child = spawn(bin, args, { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("error", (err) => resolve({ code: 127, stdout, stderr: stderr + err.message }));
+        child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+        child.stdin.end(stdin ?? "");
+    });
+}
+
+/** A throw-away copy of the project whose sandbox stack file points at the emulators. */
+function makeProject(dir: string, config: Readonly<Record<string, unknown>>): string {
+    const project = join(dir, "project");
+    mkdirSync(project, { recursive: true });
+    copyFileSync(join(PROJECT_ROOT, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
+    for (const entry of ["index.ts", "components", "policies", "node_modules", "package.json", "tsconfig.json"]) {
+        if (existsSync(join(PROJECT_ROOT, entry))) symlinkSync(join(PROJECT_ROOT, entry), join(project, entry));
+    }
+    const doc = (parse(readFileSync(join(PROJECT_ROOT, `Pulumi.${SANDBOX_STACK}.yaml`), "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const merged: Record<string, unknown> = { ...doc.config };
+    for (const [k, v] of Object.entries(config)) merged[k.includes(":") ? k : `${PROJECT}:${k}`] = v;
+    writeFileSync(join(project, `Pulumi.${SANDBOX_STACK}.yaml`), stringify({ config: merged }));
+    return project;
+}
+
+const OPS: Record<string, Operation> = { create: "create", update: "update", same: "same", delete: "delete", replace: "replace", "create-replacement": "replace", read: "read" };
+
+interface EngineEvent {
+    timestamp?: number;
+    resourcePreEvent?: { metadata: StepMeta; planning?: boolean };
+    resOutputsEvent?: { metadata: StepMeta };
+    resOpFailedEvent?: { metadata: StepMeta };
+    diagnosticEvent?: { urn?: string; message?: string; severity?: string };
+    policyEvent?: { resourceUrn?: string; message?: string; policyName: string; policyPackName?: string; enforcementLevel: string };
+}
+interface StepMeta {
+    op: string;
+    urn: string;
+    type: string;
+    old?: { inputs?: Record<string, unknown> };
+    new?: { inputs?: Record<string, unknown> };
+}
+
+/** Steps, resources and policy diagnostics from a `--event-log` file. */
+export function readEventLog(path: string): { steps: StepRecord[]; resources: PhaseResource[]; diagnostics: PolicyDiagnostic[]; errors: string[] } {
+    const events = existsSync(path)
+        ? readFileSync(path, "utf8")
+              .split("\n")
+              .filter((l) => l.trim())
+              .map((l) => JSON.parse(l) as EngineEvent)
+        : [];
+    const started = new Map<string, { at: number; meta: StepMeta }>();
+    const steps: StepRecord[] = [];
+    const resources: PhaseResource[] = [];
+    const diagnostics: PolicyDiagnostic[] = [];
+    const errors: string[] = [];
+    const errorsByUrn = new Map<string, string>();
+    for (const e of events) {
+        const at = (e.timestamp ?? 0) * 1000;
+        if (e.resourcePreEvent) {
+            const m = e.resourcePreEvent.metadata;
+            started.set(m.urn, { at, meta: m });
+            resources.push({ urn: m.urn, type: m.type, name: m.urn.split("::").pop() ?? "", inputs: m.new?.inputs ?? m.old?.inputs ?? {}, dependencies: [] });
+        }
+        const done = e.resOutputsEvent?.metadata ?? e.resOpFailedEvent?.metadata;
+        if (done) {
+            const s = started.get(done.urn);
+            const fp = (x?: { inputs?: Record<string, unknown> }) => (typeof x?.inputs?.fingerprint === "string" ? (x.inputs.fingerprint as string) : undefined);
+            steps.push({
+                urn: done.urn,
+                type: done.type,
+                op: OPS[done.op] ?? "same",
+                ...(fp(done.old) ? { oldFingerprint: fp(done.old) } : {}),
+                ...(fp(done.new) ? { newFingerprint: fp(done.new) } : {}),
+                startedAt: s?.at ?? at,
+                finishedAt: at,
+                ...(e.resOpFailedEvent ? { error: errorsByUrn.get(done.urn) ?? "failed" } : {}),
+            });
+        }
+        if (e.diagnosticEvent?.severity === "error" && e.diagnosticEvent.message) {
+            const msg = e.diagnosticEvent.message.trim();
+            errors.push(msg);
+            if (e.diagnosticEvent.urn) errorsByUrn.set(e.diagnosticEvent.urn, msg);
+        }
+        if (e.policyEvent) {
+            const p = e.policyEvent;
+            diagnostics.push({ policyName: p.policyName, policyPackName: p.policyPackName, enforcementLevel: p.enforcementLevel, message: p.message ?? "", urn: p.resourceUrn });
+        }
+    }
+    return { steps, resources, diagnostics, errors };
+}
+
+export async function cliRunner(sb: Sandbox, dir: string, config: Readonly<Record<string, unknown>>, pulumi: string): Promise<PhaseRunner> {
+    const project = makeProject(dir, sb.config(config));
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        ...sb.providerEnv(),
+        PULUMI_BACKEND_URL: `file://${join(dir, "backend")}`,
+        PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? randomBytes(24).toString("base64url"),
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+    };
+    delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
+    mkdirSync(join(dir, "backend"), { recursive: true });
+    const init = await exec(pulumi, ["stack", "init", SANDBOX_STACK, "--secrets-provider", "passphrase", "--non-interactive"], project, env);
+    if (init.code !== 0) throw new Error(`pulumi stack init failed: ${init.stderr || init.stdout}`);
+    const stackArgs = ["--stack", SANDBOX_STACK, "--non-interactive"];
+    return {
+        mode: "pulumi-cli",
+        engine: `${pulumi}, local file backend in ${dir}`,
+        async run(phase, key, { preview, policies }) {
+            const startedAt = Date.now();
+            const set = await exec(pulumi, ["config", "set", "--secret", "apiKey", ...stackArgs], project, env, key);
+            const eventLog = join(dir, `${phase}.events.jsonl`);
+            const policyArgs = policies ? ["--policy-pack", join(PROJECT_ROOT, "policies")] : [];
+            const verb = preview ? ["preview", "--diff"] : ["up", "--yes", "--skip-preview"];
+            const run = set.code === 0 ? await exec(pulumi, [...verb, ...policyArgs, "--event-log", eventLog, ...stackArgs], project, env) : set;
+            const outputs = !preview && run.code === 0 ? await exec(pulumi, ["stack", "output", "--json", ...stackArgs], project, env) : undefined;
+            const log = readEventLog(eventLog);
+            let stackOutputs: Record<string, unknown> = {};
+            try {
+                stackOutputs = outputs ? (JSON.parse(outputs.stdout) as Record<string, unknown>) : {};
+            } catch {
+                /* reported through ok below */
+            }
+            const ok = run.code === 0;
+            return {
+                phase,
+                runner: "pulumi-cli",
+                ok,
+                ...(ok ? {} : { error: log.errors[0] ?? `pulumi ${verb[0]} exited with ${run.code}: ${(run.stderr || run.stdout).trim().slice(-800)}` }),
+                startedAt,
+                durationMs: Date.now() - startedAt,
+                steps: log.steps,
+                resources: log.resources,
+                stackOutputs,
+                policyDiagnostics: log.diagnostics,
+                withPolicies: policies,
+                output: `${run.stdout}${run.stderr}`,
+            };
+        },
+        async dispose() {},
+    };
+}
