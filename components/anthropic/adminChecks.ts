@@ -1,7 +1,7 @@
 import { daysBetween, formatIsoDate, parseIsoDate } from "../domain/dates";
 import { hintMatches } from "../domain/fingerprint";
 import { AdminCallOptions, ApiKeyRecord, findApiKeyRecords, retrieveApiKey } from "./adminApi";
-import { adminTarget, describeStatus, FailureContext, KeyValidationError, seconds, validationFailure } from "./failures";
+import { adminTarget, describeStatus, FailureContext, KeyValidationError, seconds, unansweredNote, validationFailure } from "./failures";
 import { ApiCallError } from "./retry";
 
 /**
@@ -188,7 +188,7 @@ function adminCallFailure(err: unknown, ctx: FailureContext, target: string, doi
     }
     return validationFailure("admin-unavailable", ctx, {
         target,
-        headline: `the Admin API failed while ${doing}: ${status}${err.stop !== "not-retryable" ? ` after ${err.attempts} attempt(s) in ${seconds(err.elapsedMs)}` : ""}`,
+        headline: `the Admin API failed while ${doing}: ${status}${err.stop !== "not-retryable" ? ` after ${err.attempts} attempt(s) in ${seconds(err.elapsedMs)}${unansweredNote(err)}` : ""}`,
         todo: `run pulumi up again later, ${unsetHint}.`,
         requestId: f.requestId,
     });

@@ -98,6 +98,19 @@ export function describeStatus(failure: Extract<ApiFailure, { kind: "status" }>,
     return `HTTP ${failure.status}${type}${code}${message}`;
 }
 
+/**
+ * What the attempts that got no answer add to a call judged by an answer, e.g. "; 1 attempt got no answer
+ * (timed out), cut short because the retry budget ran out"; empty when every attempt was answered.
+ */
+export function unansweredNote(err: ApiCallError): string {
+    const none = err.history.filter((a) => a.failure.kind === "transport");
+    if (err.failure.kind !== "status" || none.length === 0) return "";
+    const details = [...new Set(none.map((a) => (a.failure.kind === "transport" ? a.failure.detail : "")))].join(", ");
+    const cut = none.filter((a) => a.cutByBudget).length;
+    const cutText = cut === 0 ? "" : cut === none.length ? ", cut short because the retry budget ran out" : `, ${cut} of them cut short because the retry budget ran out`;
+    return `; ${none.length} attempt${none.length === 1 ? "" : "s"} got no answer (${details})${cutText}`;
+}
+
 export function seconds(ms: number): string {
     return `${(ms / 1000).toFixed(1)} s`;
 }
@@ -150,7 +163,7 @@ export function describePingFailure(err: ApiCallError, ctx: FailureContext): Key
         const headline =
             err.stop === "retry-after"
                 ? `the Anthropic API is ${what} (${status}) and asked to wait ${seconds(err.requestedDelayMs ?? 0)} (retry-after), longer than the ${seconds(Math.max(0, err.budgetMs - err.elapsedMs))} left of the retry budget (${budget})`
-                : `the Anthropic API was still ${what} after ${tries}, retrying with backoff (${budget}); last answer ${status}`;
+                : `the Anthropic API was still ${what} after ${tries}, retrying with backoff (${budget}); last answer ${status}${unansweredNote(err)}`;
         return validationFailure("retries-exhausted", ctx, {
             headline,
             todo:

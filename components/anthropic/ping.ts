@@ -1,6 +1,6 @@
 import { createAnthropicClient } from "./client";
 import { parseRateLimits, RateLimits } from "./rateLimits";
-import { callWithRetries } from "./retry";
+import { callWithRetries, RetryClock } from "./retry";
 
 /**
  * The validation call itself, in one of two modes:
@@ -20,6 +20,8 @@ export interface PingRequest {
     readonly model: string;
     readonly maxTokens: number;
     readonly maxRetrySeconds: number;
+    /** Time for the retry budget; the system clock unless a test injects one. */
+    readonly clock?: RetryClock;
 }
 
 export interface TokenUsage {
@@ -60,7 +62,7 @@ export async function ping(request: PingRequest): Promise<PingResult> {
                         { timeout },
                     )
                     .withResponse(),
-            { maxRetrySeconds: request.maxRetrySeconds, attemptTimeoutMs: messagesAttemptTimeoutMs(request.maxTokens) },
+            { maxRetrySeconds: request.maxRetrySeconds, attemptTimeoutMs: messagesAttemptTimeoutMs(request.maxTokens), clock: request.clock },
         );
         const usage = value.data.usage;
         return {
@@ -74,7 +76,7 @@ export async function ping(request: PingRequest): Promise<PingResult> {
     }
     const { value, attempts } = await callWithRetries(
         (timeout) => client.models.retrieve(request.model, {}, { timeout }).withResponse(),
-        { maxRetrySeconds: request.maxRetrySeconds },
+        { maxRetrySeconds: request.maxRetrySeconds, clock: request.clock },
     );
     return {
         mode: "models",

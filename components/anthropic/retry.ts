@@ -36,21 +36,58 @@ export type ApiFailure =
 
 export type StopReason = "not-retryable" | "attempts" | "time" | "retry-after";
 
-/** A call that did not succeed: the last failure, how it ended and how long it took. Holds no SDK object. */
+/** How one attempt ended: its failure, and whether its timeout had been cut short by the retry budget. */
+export interface AttemptFailure {
+    readonly failure: ApiFailure;
+    /** The attempt ran with less than the normal per-attempt timeout because the budget was nearly spent. */
+    readonly cutByBudget: boolean;
+}
+
+/**
+ * The failure a call is judged by, from every attempt: the last answer the server gave (a status), when any
+ * attempt got one; otherwise the last failure. A run of 503s whose final attempt is cut off by the budget is
+ * "the API kept failing", not "the API did not answer": the cut-off attempt only says the time ran out.
+ */
+export function decisiveFailure(attempts: readonly AttemptFailure[]): ApiFailure {
+    for (let i = attempts.length - 1; i >= 0; i--) if (attempts[i].failure.kind === "status") return attempts[i].failure;
+    return attempts.at(-1)?.failure ?? { kind: "internal", detail: "no attempt made" };
+}
+
+export interface ApiCallOutcome {
+    /** Every failed attempt, in order. */
+    readonly history: readonly AttemptFailure[];
+    readonly elapsedMs: number;
+    readonly stop: StopReason;
+    readonly budgetMs: number;
+    /** The wait the server asked for, when that is why we stopped. */
+    readonly requestedDelayMs?: number;
+}
+
+/** A call that did not succeed: every attempt's failure, how it ended and how long it took. Holds no SDK object. */
 export class ApiCallError extends Error {
-    constructor(
-        readonly failure: ApiFailure,
-        readonly attempts: number,
-        readonly elapsedMs: number,
-        readonly stop: StopReason,
-        readonly budgetMs: number,
-        /** The wait the server asked for, when that is why we stopped. */
-        readonly requestedDelayMs?: number,
-    ) {
-        super(`API call failed (${failure.kind === "status" ? `HTTP ${failure.status}` : failure.kind}) after ${attempts} attempt(s)`);
+    /** The failure the call is judged by (see decisiveFailure); the last attempt's is `history.at(-1)`. */
+    readonly failure: ApiFailure;
+    readonly history: readonly AttemptFailure[];
+    readonly attempts: number;
+    readonly elapsedMs: number;
+    readonly stop: StopReason;
+    readonly budgetMs: number;
+    readonly requestedDelayMs?: number;
+
+    constructor(outcome: ApiCallOutcome) {
+        const failure = decisiveFailure(outcome.history);
+        const message = `API call failed (${failure.kind === "status" ? `HTTP ${failure.status}` : failure.kind}) after ${outcome.history.length} attempt(s)`;
+        super(message);
         // Set explicitly: a serialized dynamic provider turns `super(message)` into `Error.call(this, message)`.
-        this.message = `API call failed (${failure.kind === "status" ? `HTTP ${failure.status}` : failure.kind}) after ${attempts} attempt(s)`;
+        this.message = message;
         this.name = "ApiCallError";
+        this.failure = failure;
+        this.history = outcome.history;
+        this.attempts = outcome.history.length;
+        this.elapsedMs = outcome.elapsedMs;
+        this.stop = outcome.stop;
+        this.budgetMs = outcome.budgetMs;
+        if (outcome.requestedDelayMs !== undefined) this.requestedDelayMs = outcome.requestedDelayMs;
     }
 }
 
@@ -128,12 +165,23 @@ export function isRetryable(failure: ApiFailure): boolean {
     return failure.status === 408 || failure.status === 409 || failure.status === 429 || failure.status >= 500;
 }
 
+/** Time as the retry loop sees it. Injectable, so tests of budgets do not depend on the machine's speed. */
+export interface RetryClock {
+    now(): number;
+    sleep(ms: number): Promise<void>;
+}
+
+export const SYSTEM_CLOCK: RetryClock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+};
+
 export interface RetryOptions {
     /** Upper bound on the whole call, attempts and waits together (validation.maxRetrySeconds). */
     readonly maxRetrySeconds: number;
     /** Per-attempt timeout when the environment sets none (default 15 s); always cut to the budget left. */
     readonly attemptTimeoutMs?: number;
-    readonly sleep?: (ms: number) => Promise<void>;
+    readonly clock?: RetryClock;
 }
 
 /**
@@ -160,28 +208,30 @@ export function validationRetryPolicy(maxRetrySeconds: number, env: NodeJS.Proce
  */
 export async function callWithRetries<T>(attempt: (timeoutMs: number) => Promise<T>, options: RetryOptions): Promise<{ value: T; attempts: number; elapsedMs: number }> {
     const policy = validationRetryPolicy(options.maxRetrySeconds, process.env, options.attemptTimeoutMs);
-    const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-    const started = Date.now();
-    let last: ApiFailure = { kind: "internal", detail: "no attempt made" };
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    const started = clock.now();
+    const history: AttemptFailure[] = [];
+    const fail = (stop: StopReason, requestedDelayMs?: number) =>
+        new ApiCallError({ history, elapsedMs: clock.now() - started, stop, budgetMs: policy.maxTotalMs, requestedDelayMs });
     for (let n = 1; n <= policy.maxAttempts; n++) {
-        const remaining = policy.maxTotalMs - (Date.now() - started);
-        if (remaining <= 0) throw new ApiCallError(last, n - 1, Date.now() - started, "time", policy.maxTotalMs);
+        const remaining = policy.maxTotalMs - (clock.now() - started);
+        if (remaining <= 0) throw fail("time");
+        const cutByBudget = remaining < policy.attemptTimeoutMs;
         const timeoutMs = Math.max(1, Math.floor(Math.min(policy.attemptTimeoutMs, remaining)));
+        let last: ApiFailure;
         try {
             const value = await attempt(timeoutMs);
-            return { value, attempts: n, elapsedMs: Date.now() - started };
+            return { value, attempts: n, elapsedMs: clock.now() - started };
         } catch (err) {
             last = describeApiError(err);
+            history.push({ failure: last, cutByBudget });
         }
-        const elapsed = Date.now() - started;
-        if (!isRetryable(last)) throw new ApiCallError(last, n, elapsed, "not-retryable", policy.maxTotalMs);
-        if (n === policy.maxAttempts) throw new ApiCallError(last, n, elapsed, "attempts", policy.maxTotalMs);
-        const requested = last.kind === "status" ? serverRequestedDelayMs(last.headers) : undefined;
+        if (!isRetryable(last)) throw fail("not-retryable");
+        if (n === policy.maxAttempts) throw fail("attempts");
+        const requested = last.kind === "status" ? serverRequestedDelayMs(last.headers, clock.now()) : undefined;
         const delay = requested ?? backoffDelayMs(policy, n - 1);
-        if (elapsed + delay >= policy.maxTotalMs) {
-            throw new ApiCallError(last, n, elapsed, requested !== undefined ? "retry-after" : "time", policy.maxTotalMs, requested);
-        }
-        await sleep(delay);
+        if (clock.now() - started + delay >= policy.maxTotalMs) throw fail(requested !== undefined ? "retry-after" : "time", requested);
+        await clock.sleep(delay);
     }
-    throw new ApiCallError(last, policy.maxAttempts, Date.now() - started, "attempts", policy.maxTotalMs);
+    throw fail("attempts");
 }

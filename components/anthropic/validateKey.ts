@@ -2,7 +2,7 @@ import { ADMIN_CHECKS_SKIPPED, ADMIN_KEY_ENV, runAdminChecks } from "./adminChec
 import { FailureContext, describePingFailure, validationFailure } from "./failures";
 import { ping, PingResult, TokenUsage, ValidationMode } from "./ping";
 import { limitShortfalls, MinimumLimits, RateLimits } from "./rateLimits";
-import { ApiCallError } from "./retry";
+import { ApiCallError, RetryClock } from "./retry";
 
 /**
  * The validation step as one function: ping the new key, check the rate limits the consumers need, then the
@@ -54,7 +54,8 @@ export function failureContext(inputs: KeyValidationInputs, adminKey?: string): 
     };
 }
 
-export async function validateKey(inputs: KeyValidationInputs, env: NodeJS.ProcessEnv = process.env): Promise<ValidationFacts> {
+/** `clock` times the ping's retry budget (the system clock unless a test injects one). */
+export async function validateKey(inputs: KeyValidationInputs, env: NodeJS.ProcessEnv = process.env, clock?: RetryClock): Promise<ValidationFacts> {
     const adminKey = env[ADMIN_KEY_ENV]?.trim() || undefined;
     const ctx = failureContext(inputs, adminKey);
 
@@ -67,6 +68,7 @@ export async function validateKey(inputs: KeyValidationInputs, env: NodeJS.Proce
             model: inputs.model,
             maxTokens: inputs.maxTokens,
             maxRetrySeconds: inputs.maxRetrySeconds,
+            clock,
         });
     } catch (err) {
         if (err instanceof ApiCallError) throw describePingFailure(err, ctx);

@@ -1,5 +1,6 @@
 import { expect } from "vitest";
 import { KeyValidationError } from "../../components/anthropic/failures";
+import type { KeyValidationInputs } from "../../components/anthropic/validateKey";
 import { fingerprint } from "../../components/domain/fingerprint";
 import { AnthropicEmulator, EmulatedKey, KeyOptions } from "../../offline/emulators/anthropicEmulator";
 import { describeFinding, scanForLeaks } from "../support/leakScan";
@@ -24,6 +25,23 @@ export function addRotationKey(emulator: AnthropicEmulator, options: KeyOptions 
 
 /** Provider inputs (as check would return them) for a key. */
 export function inputsFor(emulator: AnthropicEmulator, key: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+        apiKey: key,
+        keyName: KEY_NAME,
+        environment: "prod",
+        createdAt: KEY_DATE,
+        fingerprint: fingerprint(key),
+        mode: "messages",
+        model: "claude-haiku-4-5",
+        maxTokens: 10,
+        maxRetrySeconds: 5,
+        baseUrl: emulator.url,
+        ...overrides,
+    };
+}
+
+/** The same inputs, typed for validateKey (which tests call directly when they inject a clock). */
+export function validationInputsFor(emulator: AnthropicEmulator, key: string, overrides: Partial<KeyValidationInputs> = {}): KeyValidationInputs {
     return {
         apiKey: key,
         keyName: KEY_NAME,

@@ -2,8 +2,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ADMIN_CHECKS_SKIPPED } from "../../components/anthropic/adminChecks";
 import { ANTHROPIC_API_VERSION } from "../../components/anthropic/client";
 import { keyValidationProvider } from "../../components/anthropic/keyValidationProvider";
+import { validateKey } from "../../components/anthropic/validateKey";
 import { AnthropicEmulator, EmulatedKey } from "../../offline/emulators/anthropicEmulator";
-import { addRotationKey, expectNoLeak, expectValidationError, inputsFor, outputsWithoutKey, useFastRetries } from "./support";
+import { FakeClock, withRetryEnv } from "./fakeClock";
+import { addRotationKey, expectNoLeak, expectValidationError, inputsFor, outputsWithoutKey, useFastRetries, validationInputsFor } from "./support";
 
 useFastRetries();
 const provider = keyValidationProvider;
@@ -151,9 +153,11 @@ describe.each(modes)("failures, %s mode", (mode) => {
 
     it("529 every time: retries until the attempts are spent, then fails clearly", async () => {
         emulator.failNext(529, { ...where, times: 100 });
-        const started = Date.now();
-        const err = await expectValidationError(provider.create(inputsFor(emulator, key.value, { mode })));
-        expect(Date.now() - started).toBeLessThan(1000);
+        // On an injected clock: nine short waits (useFastRetries: 5 ms doubling, capped at 20 ms), whatever the machine's speed.
+        const clock = new FakeClock();
+        const err = await expectValidationError(validateKey(validationInputsFor(emulator, key.value, { mode }), {}, clock));
+        expect(clock.sleeps).toHaveLength(9);
+        expect(Math.max(...clock.sleeps)).toBeLessThanOrEqual(20);
         expect(err.kind).toBe("retries-exhausted");
         expect(err.message).toContain("the Anthropic API was still overloaded after 10 attempts");
         expect(err.message).toContain("HTTP 529 overloaded_error");
@@ -163,27 +167,36 @@ describe.each(modes)("failures, %s mode", (mode) => {
         expectNoLeak([key.value], err);
     });
 
-    it("5xx within a short budget: stops when maxRetrySeconds is spent", async () => {
-        process.env.ANTHROPIC_KEY_ROTATION_RETRY_BASE_MS = "40";
-        process.env.ANTHROPIC_KEY_ROTATION_RETRY_MAX_DELAY_MS = "40";
+    it("5xx within a short budget: stops when maxRetrySeconds is spent, and says the API kept failing", async () => {
+        // The budget runs on an injected clock that moves only by the backoff waits, so how many attempts fit
+        // does not depend on how fast this machine answers: every wait is 2 s (8 s ±25% jitter, capped at 2 s)
+        // and the budget 10 s, so the attempts start at 0, 2, 4, 6 and 8 s, and a sixth would end past it.
+        const restore = withRetryEnv({
+            ANTHROPIC_KEY_ROTATION_RETRY_BASE_MS: "8000",
+            ANTHROPIC_KEY_ROTATION_RETRY_MAX_DELAY_MS: "2000",
+            ANTHROPIC_KEY_ROTATION_ATTEMPT_TIMEOUT_MS: "5000",
+        });
         try {
             emulator.failNext(503, { ...where, times: 100 });
-            const started = Date.now();
-            const err = await expectValidationError(provider.create(inputsFor(emulator, key.value, { mode, maxRetrySeconds: 0.2 })));
-            expect(Date.now() - started).toBeLessThan(600);
+            const clock = new FakeClock();
+            const err = await expectValidationError(validateKey(validationInputsFor(emulator, key.value, { mode, maxRetrySeconds: 10 }), {}, clock));
             expect(err.kind).toBe("retries-exhausted");
-            expect(err.message).toMatch(/still failing on its side after \d attempts/);
-            expect(err.message).toContain("validation.maxRetrySeconds is 0.2");
+            expect(err.message).toContain("the Anthropic API was still failing on its side after 5 attempts in 8.0 s");
+            expect(err.message).toContain("validation.maxRetrySeconds is 10");
+            expect(err.message).toContain("last answer HTTP 503");
+            expect(clock.sleeps).toEqual([2000, 2000, 2000, 2000]);
+            expect(emulator.calls({ fingerprint: key.fingerprint })).toHaveLength(5);
+            expectNoLeak([key.value], err);
         } finally {
-            useFastRetries();
+            restore();
         }
     });
 
     it("429 whose retry-after is longer than the budget: fails at once and says so", async () => {
         emulator.failNext(429, { ...where, headers: { "retry-after": "120" }, times: 5 });
-        const started = Date.now();
-        const err = await expectValidationError(provider.create(inputsFor(emulator, key.value, { mode, maxRetrySeconds: 60 })));
-        expect(Date.now() - started).toBeLessThan(500);
+        const clock = new FakeClock();
+        const err = await expectValidationError(validateKey(validationInputsFor(emulator, key.value, { mode, maxRetrySeconds: 60 }), {}, clock));
+        expect(clock.sleeps).toEqual([]); // no wait at all: it gave up at once
         expect(err.kind).toBe("retries-exhausted");
         expect(err.message).toContain("asked to wait 120.0 s (retry-after)");
         expect(err.message).toContain("rate limited");
