@@ -1,5 +1,5 @@
 import type { StepRecord } from "../../offline/harness/harnessTypes";
-import type { RehearsalFacts } from "../../tools/rehearse/report";
+import type { RehearsalFacts } from "../../tools/rehearse/reportTypes";
 import type { Phase, PhaseResource, PhaseResult } from "../../tools/rehearse/types";
 
 /** A small synthetic rotation (validation → Infisical → two Heroku apps → health → revocation → audit). */

@@ -1,7 +1,7 @@
 import { spawn } from "child_process";
 import { join } from "path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { RehearsalReport } from "../../tools/rehearse/report";
+import type { RehearsalReport } from "../../tools/rehearse/reportTypes";
 import { renderRehearsal } from "../../tools/rehearse/render";
 import { makeStyle, stripAnsi } from "../../tools/shared/terminal";
 import { PROJECT_ROOT } from "../../offline/harness/providerHost";

@@ -1,4 +1,4 @@
-import type { PolicyVerdict, RehearsalFacts, ReportCheck, ReportPhase, ReportTarget } from "./report";
+import type { PolicyVerdict, RehearsalFacts, ReportCheck, ReportPhase, ReportTarget } from "./reportTypes";
 
 /**
  * What a finished rotation must show, checked against the emulators' ground truth: every consumer holds

@@ -1,5 +1,5 @@
 import { formatMs, heading, MARK, Style, table, timelineBar } from "../shared/terminal";
-import type { PolicyVerdict, RehearsalReport, ReportStep } from "./report";
+import type { PolicyVerdict, RehearsalReport, ReportStep } from "./reportTypes";
 import { PHASE_NAMES } from "./types";
 
 /** The text report of `npm run rehearse`, rendered from the JSON report alone (so tests can render it too). */

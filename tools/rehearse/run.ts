@@ -8,7 +8,8 @@ import { PROJECT_ROOT } from "../../offline/harness/providerHost";
 import { cliRunner, findPulumi } from "./cliRunner";
 import { harnessRunner } from "./harnessRunner";
 import { auditLines, consumerWrites, disturbedApps, healthHits, holdings, releaseCounts, revocationFacts, sandboxTargets } from "./observe";
-import { buildReport, RehearsalFacts, RehearsalReport } from "./report";
+import { buildReport } from "./report";
+import type { RehearsalFacts, RehearsalReport } from "./reportTypes";
 import type { Phase, PhaseResult, PhaseRunner } from "./types";
 
 /**
