@@ -121,6 +121,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
                     secretPath: t.secretPath,
                     secretName: t.secretName,
                     siteUrl: t.siteUrl ?? endpoints.infisical,
+                    removeOnDelete: t.removeOnDelete,
                     apiKey,
                     fingerprint,
                     audit,

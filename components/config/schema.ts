@@ -34,6 +34,8 @@ export const infisicalTargetSchema = z.strictObject({
     secretPath: z.string().regex(/^\//, "must start with /").default("/"),
     secretName: z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' and '-' only").default(DEFAULT_SECRET_NAME),
     siteUrl: url.optional(),
+    /** Delete the secret from Infisical on `pulumi destroy` or when the target is removed. Off by default. */
+    removeOnDelete: z.boolean().default(false),
 });
 
 export const herokuTargetSchema = z.strictObject({
@@ -53,17 +55,22 @@ export const herokuTargetSchema = z.strictObject({
 
 const repository = z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?$/, "a repository name, or owner/name");
 
+/** Delete the secret from GitHub on `pulumi destroy` or when the target is removed. Off by default, as for Heroku. */
+const removeOnDelete = z.boolean().default(false);
+
 export const githubTargetSchema = z.union([
     z.strictObject({
         repository,
         environment: z.string().min(1).optional(),
         secretName,
+        removeOnDelete,
     }),
     z.strictObject({
         organization: z.string().min(1),
         visibility: z.enum(["all", "private", "selected"]).default("private"),
         selectedRepositoryIds: z.array(z.number().int().positive()).optional(),
         secretName,
+        removeOnDelete,
     }),
 ]);
 

@@ -5,8 +5,13 @@ import type { GithubTarget } from "../config/schema";
 /**
  * GitHub Actions secrets through @pulumi/github: repository, environment and organization secrets. The
  * provider seals the value with the repository's or organization's public key (libsodium sealed box)
- * before it leaves the machine; the value is a secret input and output (the SDK marks `value` with
- * additionalSecretOutputs).
+ * before it leaves the machine. The value goes in `plaintextValue` (@pulumi/github 6.12.1, the version whose
+ * provider plugin can be built here, has no `value`); it is a secret input, and a secret output through
+ * additionalSecretOutputs (which the SDK also sets for it).
+ *
+ * Like Heroku and Infisical targets, a secret is left in place when its resource is deleted (`pulumi destroy`,
+ * a target removed from the config, a replacement) unless the target sets `removeOnDelete: true`: deleting the
+ * key a consumer runs on is an outage.
  *
  * Credentials: the github provider reads `GITHUB_TOKEN` (or `github:token`) at run time; we never pass a
  * token, so none is stored in state.
@@ -77,8 +82,13 @@ export function createGithubSecret(
 ): pulumi.CustomResource {
     const { target } = args;
     const provider = providers.forOwner(githubOwnerOf(target));
-    const options: pulumi.CustomResourceOptions = { ...opts, provider, additionalSecretOutputs: ["value"] };
-    const value = pulumi.secret(args.apiKey);
+    const options: pulumi.CustomResourceOptions = {
+        ...opts,
+        provider,
+        additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "plaintextValue"],
+        retainOnDelete: target.removeOnDelete !== true,
+    };
+    const plaintextValue = pulumi.secret(args.apiKey);
     if ("organization" in target) {
         return new github.ActionsOrganizationSecret(
             name,
@@ -86,7 +96,7 @@ export function createGithubSecret(
                 secretName: target.secretName,
                 visibility: target.visibility,
                 selectedRepositoryIds: target.visibility === "selected" ? target.selectedRepositoryIds : undefined,
-                value,
+                plaintextValue,
             },
             options,
         );
@@ -94,9 +104,9 @@ export function createGithubSecret(
     if (target.environment) {
         return new github.ActionsEnvironmentSecret(
             name,
-            { repository: repositoryName(target.repository), environment: target.environment, secretName: target.secretName, value },
+            { repository: repositoryName(target.repository), environment: target.environment, secretName: target.secretName, plaintextValue },
             options,
         );
     }
-    return new github.ActionsSecret(name, { repository: repositoryName(target.repository), secretName: target.secretName, value }, options);
+    return new github.ActionsSecret(name, { repository: repositoryName(target.repository), secretName: target.secretName, plaintextValue }, options);
 }

@@ -19,6 +19,8 @@ export interface Registration {
     /** Top-level input names that were secret when the program registered them. */
     readonly secretInputs: readonly string[];
     readonly additionalSecretOutputs: readonly string[];
+    /** The `retainOnDelete` resource option: the engine drops the resource from state without deleting it. */
+    readonly retainOnDelete: boolean;
     readonly dependencies: readonly string[];
     readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
     readonly provider: string;

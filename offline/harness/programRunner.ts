@@ -209,6 +209,7 @@ class EngineMonitor extends MockMonitor {
                 inputs: unwrapSecrets(rpc.deserializeProperties(req.getObject(), true)) as Record<string, unknown>,
                 secretInputs: Object.entries(rawObject).filter(([, v]) => isSecretValue(v)).map(([k]) => k),
                 additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+                retainOnDelete: req.getRetainondelete() === true,
                 dependencies: req.getDependenciesList(),
                 propertyDependencies,
                 provider: req.getProvider(),

@@ -279,7 +279,7 @@ export function holders(sc: Scenario, keys: { newKey: string; oldKey?: string })
     const out: Record<string, KeyLabel> = {};
     for (const [label, value] of Object.entries(sc.consumerValues())) out[label] = labelOf(value, keys);
     for (const r of new StateStore(sc.statePath, process.env.PULUMI_CONFIG_PASSPHRASE ?? "rehearsal").all()) {
-        if (r.type.startsWith("github:index/actions")) out[`github ${r.urn.split("::").pop()}`] = labelOf(r.inputs.value, keys);
+        if (r.type.startsWith("github:index/actions")) out[`github ${r.urn.split("::").pop()}`] = labelOf(r.inputs.plaintextValue, keys);
     }
     return out;
 }
@@ -335,7 +335,7 @@ export function convergedSnapshot(sc: Scenario, newKey: string): string[] {
         lines.push(`heroku ${app}: ${vars.join(" ")}`);
     }
     for (const r of new StateStore(sc.statePath, process.env.PULUMI_CONFIG_PASSPHRASE ?? "rehearsal").all()) {
-        const key = r.inputs.apiKey ?? r.inputs.value;
+        const key = r.inputs.apiKey ?? r.inputs.plaintextValue;
         lines.push(`state: ${r.type} ${r.urn.split("::").pop()} key=${key === undefined ? "-" : labelOf(key, keys)} fingerprint=${fp(r.outputs.fingerprint ?? r.inputs.fingerprint)}`);
     }
     const last = sc.auditRecords().at(-1);

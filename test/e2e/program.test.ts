@@ -40,14 +40,49 @@ const EXPECTED: Record<string, Record<string, number>> = {
     },
 };
 
+/**
+ * The resource names of the committed stacks. A name is part of the URN: renaming a resource makes the engine
+ * create the new one and delete the old one. New resources may be added freely; change or remove a name here only
+ * together with an `aliases` option naming the old one (or a deliberate removal).
+ */
+const STABLE_NAMES: Record<string, string[]> = {
+    prod: [
+        "ActionsEnvironmentSecret prod-github-raxx-app-api-env-production-ANTHROPIC_API_KEY_PROD",
+        "ActionsSecret prod-github-raxx-app-agents-ANTHROPIC_API_KEY",
+        "AnthropicKey prod",
+        "ConfigVars prod-heroku-raxx-agents-prod",
+        "ConfigVars prod-heroku-raxx-api-prod",
+        "HealthChecks prod-health",
+        "KeyValidation prod-validation",
+        "PreviousKeyRevocation prod-previous-key",
+        "RotationAudit prod-audit",
+        "Secret prod-infisical-6f1c2a9e-raxx-platform-prod-anthropic-ANTHROPIC_API_KEY",
+        "Stack anthropic-key-rotation-prod",
+        "github prod-github-raxx-app",
+    ],
+    staging: [
+        "ActionsEnvironmentSecret staging-github-raxx-app-agents-env-staging-ANTHROPIC_API_KEY_STAGING",
+        "AnthropicKey staging",
+        "Command staging-command-fly-agents-staging",
+        "ConfigVars staging-heroku-raxx-api-staging",
+        "HealthChecks staging-health",
+        "KeyValidation staging-validation",
+        "PreviousKeyRevocation staging-previous-key",
+        "RotationAudit staging-audit",
+        "Secret staging-infisical-6f1c2a9e-raxx-platform-staging-anthropic-ANTHROPIC_API_KEY",
+        "Stack anthropic-key-rotation-staging",
+        "github staging-github-raxx-app",
+    ],
+};
+
 /** The input that carries the key, per resource type. */
 const KEY_INPUT: Record<string, string> = {
     "pulumi-nodejs:dynamic/anthropic:KeyValidation": "apiKey",
     "pulumi-nodejs:dynamic/infisical:Secret": "apiKey",
     "pulumi-nodejs:dynamic/heroku:ConfigVars": "apiKey",
     "pulumi-nodejs:dynamic/anthropic:PreviousKeyRevocation": "apiKey",
-    "github:index/actionsSecret:ActionsSecret": "value",
-    "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": "value",
+    "github:index/actionsSecret:ActionsSecret": "plaintextValue",
+    "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": "plaintextValue",
     "command:local:Command": "environment",
 };
 
@@ -125,6 +160,22 @@ describe.each(["prod", "staging"])("pulumi preview of the %s stack", (stack) => 
         expect(byUrn(again)).toEqual(byUrn(run));
         expect(Object.keys(byUrn(run)).length).toBeGreaterThanOrEqual(6);
     }, 60_000);
+
+    it("leaves every consumer's value in place on destroy unless the target opts in with removeOnDelete", () => {
+        const github = run.registrations.filter((r) => r.type.startsWith("github:index/actions"));
+        expect(github.length).toBeGreaterThanOrEqual(1);
+        for (const r of github) expect(r.retainOnDelete, `${r.name}: GitHub secrets must be registered with retainOnDelete`).toBe(true);
+        // Heroku and Infisical keep theirs in their providers' delete, driven by this input.
+        for (const r of run.registrations.filter((x) => x.type === "pulumi-nodejs:dynamic/heroku:ConfigVars" || x.type === "pulumi-nodejs:dynamic/infisical:Secret")) {
+            expect(r.inputs.removeOnDelete, r.name).toBe(false);
+        }
+    });
+
+    it("keeps the resource names of the committed stack (a renamed resource is deleted and created: add an alias)", () => {
+        const names = run.registrations.map((r) => `${r.type.split(":").pop()} ${r.name}`);
+        const missing = STABLE_NAMES[stack]!.filter((n) => !names.includes(n));
+        expect(missing, "these resources were renamed or removed: give the new resource `aliases: [{ name: <old name> }]`").toEqual([]);
+    });
 
     it("makes no change in preview: nothing is created", () => {
         expect(run.steps.every((s) => !s.error)).toBe(true);

@@ -95,8 +95,9 @@ describe("scheduled rotation, end to end", () => {
         const github = rotate.registrations.filter((r) => r.type.startsWith("github:index/actions"));
         expect(github).toHaveLength(2);
         for (const g of github) {
-            expect(g.secretInputs).toContain("value");
-            expect(g.inputs.value).toBe("[secret]");
+            expect(g.secretInputs).toContain("plaintextValue");
+            expect(g.inputs.plaintextValue).toBe("[secret]");
+            expect(g.inputs).not.toHaveProperty("value");
         }
     });
 
