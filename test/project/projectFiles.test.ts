@@ -1,5 +1,5 @@
 import Ajv2020 from "ajv/dist/2020";
-import { existsSync, readFileSync } from "fs";
+import { existsSync, readdirSync, readFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
@@ -31,14 +31,46 @@ describe("Pulumi.yaml", () => {
         expect(pkg.workspaces).toContain("policies");
     });
 
-    it("commits no key in any stack file", () => {
-        for (const stack of ["prod", "staging"]) {
-            const text = readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
-            expect(text).not.toMatch(/sk-ant-/);
-            expect(text).not.toMatch(/apiKey:\s*\S/);
+    it("commits no key in any stack file: apiKey is absent or encrypted (`secure:`), never plaintext", () => {
+        const stackFiles = readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));
+        expect(stackFiles).toEqual(expect.arrayContaining(["Pulumi.prod.yaml", "Pulumi.staging.yaml"]));
+        for (const file of stackFiles) {
+            const text = readFileSync(join(ROOT, file), "utf8");
+            expect(text, file).not.toMatch(/sk-ant-/);
+            expect(plaintextApiKeyProblem(text), file).toBeUndefined();
         }
     });
 });
+
+describe("the stack-file key check", () => {
+    // Exactly what `pulumi config set --secret apiKey` writes: the key on one line, `secure:` on the next.
+    const encrypted = "config:\n  anthropic-key-rotation:apiKey:\n    secure: v1:Zm9vYmFy:YmF6cXV4\n  anthropic-key-rotation:keyName: raxx-prod-agents-2026-11-23\n";
+
+    it("accepts the encrypted value the README tells operators to commit", () => {
+        expect(plaintextApiKeyProblem(encrypted)).toBeUndefined();
+        expect(plaintextApiKeyProblem("config:\n  anthropic-key-rotation:keyName: raxx-prod-agents-2026-11-23\n")).toBeUndefined();
+    });
+
+    it.each([
+        ["a plaintext string", "config:\n  anthropic-key-rotation:apiKey: not-encrypted\n"],
+        ["a plaintext block scalar", "config:\n  anthropic-key-rotation:apiKey: |\n    not-encrypted\n"],
+        ["an object that is not just `secure:`", "config:\n  anthropic-key-rotation:apiKey:\n    secure: v1:abc\n    value: not-encrypted\n"],
+        ["an empty secure value", "config:\n  anthropic-key-rotation:apiKey:\n    secure: \"\"\n"],
+    ])("rejects %s", (_title, text) => {
+        expect(plaintextApiKeyProblem(text)).toMatch(/anthropic-key-rotation:apiKey/);
+    });
+});
+
+/** Why a stack file's apiKey is not safe to commit, or undefined: absent, or exactly `{ secure: <ciphertext> }`. */
+function plaintextApiKeyProblem(text: string): string | undefined {
+    const doc = (parse(text) ?? {}) as { config?: Record<string, unknown> };
+    const key = "anthropic-key-rotation:apiKey";
+    if (!doc.config || !(key in doc.config)) return undefined;
+    const value = doc.config[key];
+    const isEncrypted =
+        typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { secure?: unknown }).secure === "string" && (value as { secure: string }).secure.length > 0;
+    return isEncrypted ? undefined : `${key} is stored in plaintext: pulumi config rm apiKey, then pulumi config set --secret apiKey`;
+}
 
 describe(".ci/run", () => {
     it("installs with npm ci and runs exactly the README's test command", () => {
