@@ -4,7 +4,8 @@ import { join } from "path";
 import { describe, expect, it } from "vitest";
 import { attributeCalls, callShape } from "../../tools/bench/apiCalls";
 import { criticalPath } from "../../tools/bench/criticalPath";
-import { findPulumi, readEventLog } from "../../tools/rehearse/cliRunner";
+import { readEventLog } from "../../tools/rehearse/cliRunner";
+import { locatePulumi } from "../../tools/toolchain/locate";
 import { buildReport } from "../../tools/rehearse/report";
 import { renderRehearsal } from "../../tools/rehearse/render";
 import { sealReport } from "../../tools/rehearse/run";
@@ -175,14 +176,17 @@ describe("API call attribution", () => {
     });
 });
 
-describe("Pulumi CLI path (not runnable here: no pulumi binary)", () => {
-    it("finds pulumi on PATH only when an executable is there", () => {
+describe("Pulumi CLI path", () => {
+    it("finds a pulumi on PATH only when an executable that answers `pulumi version` is there, and no toolchain is cached", () => {
         const dir = mkdtempSync(join(tmpdir(), "akr-path-"));
-        expect(findPulumi({ PATH: dir })).toBeUndefined();
-        writeFileSync(join(dir, "pulumi"), "#!/bin/sh\nexit 0\n");
+        const noCache = { AKR_TOOLCHAIN_CACHE: join(dir, "no-cache") };
+        expect(locatePulumi({ ...noCache, PATH: dir })).toBeUndefined();
+        writeFileSync(join(dir, "pulumi"), "#!/bin/sh\necho v3.999.0\n");
         chmodSync(join(dir, "pulumi"), 0o755);
-        expect(findPulumi({ PATH: `/nonexistent:${dir}` })).toBe(join(dir, "pulumi"));
-        expect(findPulumi({})).toBeUndefined();
+        expect(locatePulumi({ ...noCache, PATH: `/nonexistent:${dir}` })).toEqual({ source: "path", binDir: dir, version: "v3.999.0" });
+        writeFileSync(join(dir, "pulumi"), "#!/bin/sh\nexit 3\n");
+        expect(locatePulumi({ ...noCache, PATH: dir })).toBeUndefined();
+        expect(locatePulumi({ ...noCache, PATH: "" })).toBeUndefined();
     });
 
     it("reads steps, fingerprints, errors and policy events from an --event-log file", () => {

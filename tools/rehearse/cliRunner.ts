@@ -1,59 +1,28 @@
-import { spawn } from "child_process";
-import { randomBytes } from "crypto";
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "fs";
-import { delimiter, join } from "path";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "fs";
+import { join } from "path";
 import { parse, stringify } from "yaml";
 import type { Operation, PolicyDiagnostic, StepRecord } from "../../offline/harness/harnessTypes";
 import { PROJECT } from "../../offline/harness/rehearsal";
 import { Sandbox, SANDBOX_STACK } from "../../offline/harness/sandbox";
 import { PROJECT_ROOT } from "../../offline/harness/providerHost";
+import type { LocatedCli } from "../toolchain/locate";
+import { PulumiSession } from "../toolchain/session";
 import type { PhaseResource, PhaseRunner } from "./types";
 
 /**
- * The real-CLI path of `npm run rehearse`, used when `pulumi` is on PATH. NOT EXERCISED ON THE MACHINE THAT
- * BUILT IT (no Pulumi CLI there): it follows the documented CLI contract and is kept small on purpose.
+ * The real-CLI path of `npm run rehearse` and `npm run bench`, used when a Pulumi CLI is found (the toolchain
+ * built by `npm run toolchain`, else `pulumi` on PATH):
  *
  *  - a throw-away project directory: Pulumi.yaml copied, sources and node_modules symlinked, and
  *    Pulumi.sandbox.yaml = the project's sandbox stack config + the emulator endpoints (the repository's own
  *    stack file is never touched);
- *  - a local file backend in the temp dir (PULUMI_BACKEND_URL=file://…), PULUMI_CONFIG_PASSPHRASE from the
- *    environment or a generated one;
+ *  - a PulumiSession (tools/toolchain/session.ts): private PULUMI_HOME with the provider plugins installed
+ *    from the toolchain's files, a local file backend and a generated passphrase in the temp dir, no plugin
+ *    download, no update check;
  *  - the key goes in with `pulumi config set --secret apiKey` on stdin, never on a command line;
  *  - `pulumi preview` / `pulumi up --yes --skip-preview`, `--policy-pack` as asked, `--event-log` for the
  *    steps, their timing (the event log has 1-second resolution) and the policy events.
  */
-
-export function findPulumi(env: NodeJS.ProcessEnv): string | undefined {
-    for (const dir of (env.PATH ?? "").split(delimiter).filter(Boolean)) {
-        const candidate = join(dir, process.platform === "win32" ? "pulumi.exe" : "pulumi");
-        try {
-            accessSync(candidate, constants.X_OK);
-            return candidate;
-        } catch {
-            /* not here */
-        }
-    }
-    return undefined;
-}
-
-interface Exec {
-    code: number;
-    stdout: string;
-    stderr: string;
-}
-
-function exec(bin: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, stdin?: string): Promise<Exec> {
-    return new Promise((resolve) => {
-        const child = spawn(bin, args, { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("error", (err) => resolve({ code: 127, stdout, stderr: stderr + err.message }));
-        child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-        child.stdin.end(stdin ?? "");
-    });
-}
 
 /** A throw-away copy of the project whose sandbox stack file points at the emulators. */
 function makeProject(dir: string, config: Readonly<Record<string, unknown>>): string {
@@ -137,31 +106,24 @@ export function readEventLog(path: string): { steps: StepRecord[]; resources: Ph
     return { steps, resources, diagnostics, errors };
 }
 
-export async function cliRunner(sb: Sandbox, dir: string, config: Readonly<Record<string, unknown>>, pulumi: string): Promise<PhaseRunner> {
+export async function cliRunner(sb: Sandbox, dir: string, config: Readonly<Record<string, unknown>>, cli: LocatedCli): Promise<PhaseRunner> {
     const project = makeProject(dir, sb.config(config));
-    const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        ...sb.providerEnv(),
-        PULUMI_BACKEND_URL: `file://${join(dir, "backend")}`,
-        PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? randomBytes(24).toString("base64url"),
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-    };
-    delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
-    mkdirSync(join(dir, "backend"), { recursive: true });
-    const init = await exec(pulumi, ["stack", "init", SANDBOX_STACK, "--secrets-provider", "passphrase", "--non-interactive"], project, env);
+    const session = await PulumiSession.create({ dir, cli, env: sb.providerEnv() });
+    const exec = (args: string[], stdin?: string) => session.exec(args, { cwd: project, stdin });
+    const init = await exec(["stack", "init", SANDBOX_STACK, "--secrets-provider", "passphrase", "--non-interactive"]);
     if (init.code !== 0) throw new Error(`pulumi stack init failed: ${init.stderr || init.stdout}`);
     const stackArgs = ["--stack", SANDBOX_STACK, "--non-interactive"];
     return {
         mode: "pulumi-cli",
-        engine: `${pulumi}, local file backend in ${dir}`,
+        engine: `${session.pulumi}, local file backend in ${dir}`,
         async run(phase, key, { preview, policies }) {
             const startedAt = Date.now();
-            const set = await exec(pulumi, ["config", "set", "--secret", "apiKey", ...stackArgs], project, env, key);
+            const set = await exec(["config", "set", "--secret", "apiKey", ...stackArgs], key);
             const eventLog = join(dir, `${phase}.events.jsonl`);
             const policyArgs = policies ? ["--policy-pack", join(PROJECT_ROOT, "policies")] : [];
             const verb = preview ? ["preview", "--diff"] : ["up", "--yes", "--skip-preview"];
-            const run = set.code === 0 ? await exec(pulumi, [...verb, ...policyArgs, "--event-log", eventLog, ...stackArgs], project, env) : set;
-            const outputs = !preview && run.code === 0 ? await exec(pulumi, ["stack", "output", "--json", ...stackArgs], project, env) : undefined;
+            const run = set.code === 0 ? await exec([...verb, ...policyArgs, "--event-log", eventLog, ...stackArgs]) : set;
+            const outputs = !preview && run.code === 0 ? await exec(["stack", "output", "--json", ...stackArgs]) : undefined;
             const log = readEventLog(eventLog);
             let stackOutputs: Record<string, unknown> = {};
             try {

@@ -5,7 +5,8 @@ import { fingerprint } from "../../components/domain/fingerprint";
 import { redact } from "../../components/domain/keyFormat";
 import { Sandbox, SANDBOX_STACK } from "../../offline/harness/sandbox";
 import { PROJECT_ROOT } from "../../offline/harness/providerHost";
-import { cliRunner, findPulumi } from "./cliRunner";
+import { locatePulumi } from "../toolchain/locate";
+import { cliRunner } from "./cliRunner";
 import { harnessRunner } from "./harnessRunner";
 import { auditLines, consumerWrites, disturbedApps, healthHits, holdings, releaseCounts, revocationFacts, sandboxTargets } from "./observe";
 import { buildReport } from "./report";
@@ -55,9 +56,10 @@ export async function runRehearsal(options: RehearsalOptions = {}): Promise<Rehe
     const notes: string[] = [];
     try {
         const config = { auditLog: auditFile };
-        const pulumi = options.forceHarness ? undefined : findPulumi(env);
+        const cli = options.forceHarness ? undefined : locatePulumi(env);
+        const pulumi = cli ? (cli.source === "toolchain" ? `${cli.manifest.binDir}/pulumi (npm run toolchain, v${cli.manifest.pulumiVersion})` : `${cli.binDir}/pulumi (${cli.version})`) : undefined;
         try {
-            runner = pulumi ? await cliRunner(sb, dir, config, pulumi) : harnessRunner(sb, dir, config);
+            runner = cli ? await cliRunner(sb, dir, config, cli) : harnessRunner(sb, dir, config);
         } catch (err) {
             setupError = (err as Error).message;
         }
@@ -66,7 +68,7 @@ export async function runRehearsal(options: RehearsalOptions = {}): Promise<Rehe
                 ? `Pulumi CLI found at ${pulumi}: real pulumi preview/up with a local file backend (step times from the event log, 1 s resolution).`
                 : options.forceHarness
                   ? "--harness given: the engine-free harness ran the rotation."
-                  : "No `pulumi` on PATH: the engine-free harness ran the rotation. With the Pulumi CLI installed, the same command runs real `pulumi preview`/`up`.",
+                  : "No Pulumi CLI found (neither `npm run toolchain`'s nor one on PATH): the engine-free harness ran the rotation. With the CLI, the same command runs real `pulumi preview`/`up`.",
         );
         const keyA = sb.createKey();
         const keyB = sb.createKey();

@@ -20,12 +20,23 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
     return path.join(base, "anthropic-key-rotation", "toolchain");
 }
 
+/** go.mod, go.sum and every .go file of a wrapper module, relative paths, sorted. */
+function moduleFiles(dir: string, prefix = ""): string[] {
+    const files: string[] = [];
+    for (const entry of fs.readdirSync(path.join(dir, prefix), { withFileTypes: true })) {
+        const rel = path.join(prefix, entry.name);
+        if (entry.isDirectory()) files.push(...moduleFiles(dir, rel));
+        else if (entry.name === "go.mod" || entry.name === "go.sum" || entry.name.endsWith(".go")) files.push(rel);
+    }
+    return files.sort();
+}
+
 export function partKey(part: GoPart): string {
     const hash = crypto.createHash("sha256");
     hash.update(`layout ${LAYOUT_VERSION}\n`);
     hash.update(JSON.stringify({ goPackage: part.goPackage, ldflagsX: part.ldflagsX, tags: part.buildTags ?? [] }));
     const dir = path.join(MODULES_DIR, part.module);
-    for (const file of fs.readdirSync(dir).filter((f) => f === "go.mod" || f === "go.sum" || f.endsWith(".go")).sort()) {
+    for (const file of moduleFiles(dir)) {
         hash.update(`\n${file}\n`);
         hash.update(fs.readFileSync(path.join(dir, file)));
     }

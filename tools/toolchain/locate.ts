@@ -3,6 +3,7 @@
  * checkout's wrapper modules describe (built by `npm run toolchain`), else a `pulumi` on PATH.
  */
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { binDirFor, cacheRoot } from "./cacheKey";
 import { ToolchainManifest, readManifest } from "./manifest";
@@ -11,12 +12,24 @@ export type LocatedCli =
     | { readonly source: "toolchain"; readonly manifest: ToolchainManifest }
     | { readonly source: "path"; readonly binDir: string; readonly version: string };
 
+function onPath(name: string, searchPath: string): string | undefined {
+    for (const dir of searchPath.split(path.delimiter).filter(Boolean)) {
+        const candidate = path.join(dir, name);
+        try {
+            fs.accessSync(candidate, fs.constants.X_OK);
+            return candidate;
+        } catch {
+            /* not here */
+        }
+    }
+    return undefined;
+}
+
 export function locatePulumi(env: NodeJS.ProcessEnv = process.env): LocatedCli | undefined {
     const manifest = readManifest(binDirFor(cacheRoot(env)));
     if (manifest) return { source: "toolchain", manifest };
-    const which = spawnSync("sh", ["-c", "command -v pulumi"], { encoding: "utf8", env });
-    if (which.status !== 0 || !which.stdout.trim()) return undefined;
-    const binary = which.stdout.trim();
+    const binary = onPath("pulumi", env.PATH ?? "");
+    if (!binary) return undefined;
     const version = spawnSync(binary, ["version"], { encoding: "utf8", env: { ...env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
     if (version.status !== 0) return undefined;
     return { source: "path", binDir: path.dirname(binary), version: version.stdout.trim() };

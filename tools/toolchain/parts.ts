@@ -60,13 +60,26 @@ export const GO_PARTS: readonly GoPart[] = [
         buildTags: ["osusergo", "grpcnotrace"],
     },
     {
-        name: "pulumi-language-nodejs",
+        name: "pulumi-language-nodejs-host",
         role: "bundled",
         module: "language-nodejs",
         goPackage: "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs",
-        binary: "pulumi-language-nodejs",
+        // Started by the front below, which takes the name the engine looks for.
+        binary: `pulumi-language-nodejs-${LANGUAGE_HOST_VERSION}`,
         version: LANGUAGE_HOST_VERSION,
         ldflagsX: [`github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${LANGUAGE_HOST_VERSION}`],
+    },
+    {
+        // The v3.68.0 host lacks RunPlugin, which the v3.274 engine uses to start Node.js policy packs: this
+        // small front (modules/pulumi/languageshim) forwards every other RPC to the real host and runs policy
+        // packs itself.
+        name: "pulumi-language-nodejs",
+        role: "bundled",
+        module: "pulumi",
+        goPackage: "./languageshim",
+        binary: "pulumi-language-nodejs",
+        version: LANGUAGE_HOST_VERSION,
+        ldflagsX: [],
     },
     {
         name: "pulumi-resource-github",
