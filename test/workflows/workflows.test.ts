@@ -30,12 +30,14 @@ interface Job {
     permissions?: Record<string, string> | string;
     concurrency?: { group: string; "cancel-in-progress"?: boolean } | string;
     strategy?: { matrix?: Record<string, unknown>; "fail-fast"?: boolean };
+    env?: Record<string, unknown>;
     steps: Step[];
 }
 interface Workflow {
     name: string;
     on: Record<string, unknown>;
     permissions?: Record<string, string> | string;
+    env?: Record<string, unknown>;
     jobs: Record<string, Job>;
 }
 
@@ -64,6 +66,31 @@ const CREDENTIAL_ENV: Readonly<Record<string, string>> = {
     INFISICAL_CLIENT_SECRET: "INFISICAL_CLIENT_SECRET",
 };
 const RUN_TIME_CREDENTIALS = ["ANTHROPIC_ADMIN_API_KEY", "HEROKU_API_KEY", "INFISICAL_CLIENT_ID", "INFISICAL_CLIENT_SECRET"];
+
+/** A step that runs the Pulumi CLI: the official action, or a shell line calling `pulumi`. */
+const runsPulumi = (step: Step) => step.uses?.startsWith("pulumi/actions@") === true || /(^|[\s;&|(])pulumi\s/m.test(step.run ?? "");
+
+const BACKEND_FROM_VARIABLE = "${{ vars.PULUMI_BACKEND_URL }}";
+
+/**
+ * Every step that runs Pulumi without PULUMI_BACKEND_URL from the repository variable (workflow, job or step env;
+ * the innermost wins, as in GitHub Actions). The CLI takes the backend from PULUMI_BACKEND_URL, then Pulumi.yaml's
+ * `backend.url`, then stored credentials, so pulumi/actions' `cloud-url` (a `pulumi login`) loses to the project's
+ * file:// default: an empty backend on the runner.
+ */
+function backendProblems(w: Workflow): string[] {
+    const problems: string[] = [];
+    for (const [id, job] of Object.entries(w.jobs)) {
+        job.steps.forEach((step, i) => {
+            if (!runsPulumi(step)) return;
+            const env = { ...(w.env ?? {}), ...(job.env ?? {}), ...(step.env ?? {}) };
+            if (env.PULUMI_BACKEND_URL !== BACKEND_FROM_VARIABLE) {
+                problems.push(`jobs.${id}.steps[${i}] runs Pulumi without PULUMI_BACKEND_URL: ${BACKEND_FROM_VARIABLE} in its env (or its job's)`);
+            }
+        });
+    }
+    return problems;
+}
 
 /** Every string in a parsed document, with its path. */
 function strings(value: unknown, path = ""): { path: string; value: string }[] {
@@ -189,6 +216,30 @@ describe("workflow files", () => {
                 expect(writes, `${file}:${id}`).toEqual(file === "preview.yml" && id === "preview" ? ["pull-requests"] : []);
             }
         }
+    });
+});
+
+describe("state backend", () => {
+    it("every step that runs Pulumi gets PULUMI_BACKEND_URL from the repository variable", () => {
+        for (const [file, w] of Object.entries(workflows)) expect(backendProblems(w), file).toEqual([]);
+        const pulumiStepCount = Object.values(workflows).flatMap((w) => Object.values(w.jobs).flatMap((j) => j.steps.filter(runsPulumi))).length;
+        expect(pulumiStepCount).toBe(4);
+    });
+
+    it("the check catches a Pulumi step that only has cloud-url, and a shell line running pulumi", () => {
+        const bad = structuredClone(wf("rotate-prod.yml"));
+        delete bad.jobs.up!.env;
+        bad.jobs.preview!.steps.push({ run: "npx pulumi stack output --json", env: { PULUMI_BACKEND_URL: "file://~/.pulumi" } });
+        expect(backendProblems(bad)).toEqual([
+            expect.stringMatching(/^jobs\.preview\.steps\[\d+\] runs Pulumi without PULUMI_BACKEND_URL/),
+            expect.stringMatching(/^jobs\.up\.steps\[\d+\] runs Pulumi without PULUMI_BACKEND_URL/),
+        ]);
+    });
+
+    it("Pulumi.yaml's comment gives the CLI's real order (PULUMI_BACKEND_URL, then backend.url, then pulumi login)", () => {
+        const project = readFileSync(join(ROOT, "Pulumi.yaml"), "utf8");
+        expect(project).not.toMatch(/pulumi login[^\n]*\)?[^\n]*(still )?takes? precedence/);
+        expect(project).toMatch(/PULUMI_BACKEND_URL/);
     });
 });
 
