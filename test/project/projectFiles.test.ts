@@ -56,7 +56,8 @@ describe("Pulumi.yaml", () => {
 
 describe("the stack-file key check", () => {
     // Exactly what `pulumi config set --secret apiKey` writes: the key on one line, `secure:` on the next.
-    const encrypted = "config:\n  anthropic-key-rotation:apiKey:\n    secure: v1:Zm9vYmFy:YmF6cXV4\n  anthropic-key-rotation:keyName: raxx-prod-agents-2026-11-23\n";
+    const encrypted =
+        "encryptionsalt: v1:c2FsdA==:v1:bm9uY2U=:dGFn\nconfig:\n  anthropic-key-rotation:apiKey:\n    secure: v1:Zm9vYmFy:YmF6cXV4\n  anthropic-key-rotation:keyName: raxx-prod-agents-2026-11-23\n";
 
     it("accepts the encrypted value the README tells operators to commit", () => {
         expect(plaintextApiKeyProblem(encrypted)).toBeUndefined();
@@ -68,20 +69,29 @@ describe("the stack-file key check", () => {
         ["a plaintext block scalar", "config:\n  anthropic-key-rotation:apiKey: |\n    not-encrypted\n"],
         ["an object that is not just `secure:`", "config:\n  anthropic-key-rotation:apiKey:\n    secure: v1:abc\n    value: not-encrypted\n"],
         ["an empty secure value", "config:\n  anthropic-key-rotation:apiKey:\n    secure: \"\"\n"],
+        ["an encrypted value without the encryptionsalt to decrypt it", "config:\n  anthropic-key-rotation:apiKey:\n    secure: v1:Zm9vYmFy:YmF6cXV4\n"],
     ])("rejects %s", (_title, text) => {
         expect(plaintextApiKeyProblem(text)).toMatch(/anthropic-key-rotation:apiKey/);
     });
 });
 
-/** Why a stack file's apiKey is not safe to commit, or undefined: absent, or exactly `{ secure: <ciphertext> }`. */
+/**
+ * Why a stack file's apiKey is not safe to commit or cannot be decrypted, or undefined: absent, or exactly
+ * `{ secure: <ciphertext> }` in a file that names how to decrypt it (`encryptionsalt:` for the passphrase provider,
+ * written by `pulumi stack init`; `secretsprovider:`/`encryptedkey:` for a KMS or Pulumi Cloud).
+ */
 function plaintextApiKeyProblem(text: string): string | undefined {
-    const doc = (parse(text) ?? {}) as { config?: Record<string, unknown> };
+    const doc = (parse(text) ?? {}) as { config?: Record<string, unknown>; encryptionsalt?: unknown; secretsprovider?: unknown };
     const key = "anthropic-key-rotation:apiKey";
     if (!doc.config || !(key in doc.config)) return undefined;
     const value = doc.config[key];
     const isEncrypted =
         typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { secure?: unknown }).secure === "string" && (value as { secure: string }).secure.length > 0;
-    return isEncrypted ? undefined : `${key} is stored in plaintext: pulumi config rm apiKey, then pulumi config set --secret apiKey`;
+    if (!isEncrypted) return `${key} is stored in plaintext: pulumi config rm apiKey, then pulumi config set --secret apiKey`;
+    if (doc.encryptionsalt === undefined && doc.secretsprovider === undefined) {
+        return `${key} is encrypted but the file has no encryptionsalt (or secretsprovider): commit the line pulumi stack init added`;
+    }
+    return undefined;
 }
 
 describe(".ci/run", () => {
