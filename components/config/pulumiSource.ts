@@ -1,11 +1,32 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigSource, CONFIG_NAMESPACE } from "./loadConfig";
 
-interface RuntimeConfigInternals {
-    isConfigSecret(key: string): boolean;
-}
 interface RuntimeStateInternals {
     getStore(): { config: Record<string, string | undefined> };
+}
+
+/** Where the Node.js language host puts the list of secret config keys for the program. */
+export const SECRET_KEYS_VARIABLE = "PULUMI_CONFIG_SECRET_KEYS";
+
+/**
+ * Whether a config key is a secret, from the text of PULUMI_CONFIG_SECRET_KEYS as the runtime holds it.
+ *
+ * The Node.js language host (every CLI since v3.3, 2021) always sends a JSON list of the stack's secret keys,
+ * `[]` when there are none: an empty list means "no key is secret", so a key missing from it is plaintext. The
+ * runtime stores `""` when no list arrived at all (a language host older than v3.3, or a program run outside the
+ * engine, e.g. under mocks): then nobody told us, and the answer is undefined (unknown), not a false "plaintext"
+ * alarm. Text that is not a JSON list of strings is also unknown.
+ */
+export function isSecretConfigKey(secretKeysText: string | undefined, fullKey: string): boolean | undefined {
+    if (secretKeysText === undefined || secretKeysText.trim() === "") return undefined;
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(secretKeysText);
+    } catch {
+        return undefined;
+    }
+    if (!Array.isArray(parsed) || !parsed.every((k): k is string => typeof k === "string")) return undefined;
+    return parsed.includes(fullKey);
 }
 
 /**
@@ -23,14 +44,10 @@ export function pulumiConfigSource(): ConfigSource {
                 .filter((k) => k.startsWith(prefix))
                 .map((k) => k.slice(prefix.length)),
         isSecret: (key) => {
-            // The engine lists secret keys for the program (PULUMI_CONFIG_SECRET_KEYS). Older CLIs don't; then
-            // "unknown" rather than a false "plaintext" alarm.
+            // Read from the runtime's store, where the SDK keeps the host's variable (and setAllConfig writes it).
             // eslint-disable-next-line @typescript-eslint/no-require-imports
             const state = require("@pulumi/pulumi/runtime/state") as RuntimeStateInternals;
-            if (state.getStore().config["PULUMI_CONFIG_SECRET_KEYS"] === undefined) return undefined;
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            const runtimeConfig = require("@pulumi/pulumi/runtime/config") as RuntimeConfigInternals;
-            return runtimeConfig.isConfigSecret(`${prefix}${key}`);
+            return isSecretConfigKey(state.getStore().config[SECRET_KEYS_VARIABLE], `${prefix}${key}`);
         },
     };
 }
