@@ -25,6 +25,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as analyzerRpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
+import { re2Problem } from "./re2Subset";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 export type Severity = "" | "low" | "medium" | "high" | "critical";
@@ -270,14 +271,8 @@ export function reconcilePolicyPackConfig(
         Object.assign(r.properties, g.properties);
     }
     const ajv = new Ajv({ allErrors: true, strict: false });
-    ajv.addFormat("regex", (s: string) => {
-        try {
-            new RegExp(s);
-            return true;
-        } catch {
-            return false;
-        }
-    });
+    // The CLI's gojsonschema compiles `format: regex` values with Go's regexp (RE2), not JavaScript's.
+    ajv.addFormat("regex", (s: string) => re2Problem(s) === undefined);
     const errors: string[] = [];
     for (const p of policies) {
         if (!p.configSchema) continue;

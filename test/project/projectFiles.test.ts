@@ -94,6 +94,23 @@ function plaintextApiKeyProblem(text: string): string | undefined {
     return undefined;
 }
 
+describe("npm test", () => {
+    const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+
+    it("type-checks the program's tsconfig and the policy pack's (the one the CLI loads the pack with), then runs vitest", () => {
+        const steps = scripts.test!.split("&&").map((s) => s.trim());
+        expect(steps).toContain("tsc -p tsconfig.json --noEmit");
+        expect(steps).toContain("tsc -p policies/tsconfig.json --noEmit");
+        expect(steps.at(-1)).toBe("vitest run");
+    });
+
+    it("the policy pack's tsconfig is the one the CLI uses: policies/tsconfig.json covering the pack's sources", () => {
+        const tsconfig = JSON.parse(readFileSync(join(ROOT, "policies", "tsconfig.json"), "utf8")) as { include: string[]; compilerOptions: { strict?: boolean } };
+        expect(tsconfig.include).toEqual(expect.arrayContaining(["index.ts"]));
+        expect(tsconfig.compilerOptions.strict).toBe(true);
+    });
+});
+
 describe(".ci/run", () => {
     it("installs with npm ci and runs exactly the README's test command", () => {
         const ci = readFileSync(join(ROOT, ".ci", "run"), "utf8");
