@@ -10,6 +10,7 @@ import { createGithubSecret, GithubProviders, githubTargetLabel } from "./github
 import { HealthChecks } from "./health/healthChecks";
 import { HerokuConfigVars } from "./heroku/herokuConfigVars";
 import { InfisicalSecret } from "./infisical/infisicalSecret";
+import { KeyLedger } from "./revocation/keyLedger";
 import { PreviousKeyRevocation } from "./revocation/previousKeyRevocation";
 
 /** Everything the component needs: the parsed stack config, with the key as a secret Input. */
@@ -33,12 +34,13 @@ export interface TargetSummary {
  * `anthropic-key-rotation:index:AnthropicKey`: one environment's Anthropic API key and every consumer of it.
  *
  * Order (each arrow is a dependency the engine enforces):
- *   KeyValidation → Infisical (system of record) → Heroku, GitHub, commands (in parallel)
+ *   KeyValidation → KeyLedger → Infisical (system of record) → Heroku, GitHub, commands (in parallel)
  *     → HealthChecks (Heroku releases, then every health URL) → PreviousKeyRevocation → RotationAudit
  * so nothing is written anywhere until the key has been proven to work, and the previous key is revoked only
  * once every consumer is healthy on the new one. In an emergency the compromised previous key is revoked
  * right after validation, before any fan-out, accepting downtime:
- *   KeyValidation → PreviousKeyRevocation → Infisical → … → HealthChecks → RotationAudit
+ *   KeyValidation → KeyLedger → PreviousKeyRevocation → Infisical → … → HealthChecks → RotationAudit
+ * The KeyLedger records every key that reached a consumer; the revocation must see each of them dead.
  */
 export class AnthropicKey extends pulumi.ComponentResource {
     public readonly environment: pulumi.Output<string>;
@@ -51,6 +53,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
     public readonly daysLeft: pulumi.Output<number>;
     public readonly targets: pulumi.Output<TargetSummary[]>;
     public readonly validation: KeyValidation;
+    public readonly ledger: KeyLedger;
     public readonly revocation: PreviousKeyRevocation;
     public readonly audit: RotationAudit;
 
@@ -93,10 +96,19 @@ export class AnthropicKey extends pulumi.ComponentResource {
             },
             child,
         );
+        // 1b. On record before any consumer is written: every key that reaches a consumer stays listed until
+        //     it is proven dead, whatever fails later in this run.
+        this.ledger = new KeyLedger(
+            `${name}-key-ledger`,
+            { apiKey, fingerprint, keyId: this.validation.keyId, environment: args.environment, baseUrl: endpoints.anthropic },
+            { ...child, dependsOn: [this.validation] },
+        );
         const revocationArgs = {
             apiKey,
             fingerprint,
             keyId: this.validation.keyId,
+            retiredKeys: this.ledger.retiredKeys,
+            replacedFingerprint: this.ledger.previousFingerprint,
             mode: args.revocation,
             emergency: args.emergency,
             baseUrl: endpoints.anthropic,
@@ -106,9 +118,9 @@ export class AnthropicKey extends pulumi.ComponentResource {
 
         // Emergency: the previous key is compromised, so it dies first, before anything else is written.
         const emergencyRevocation = args.emergency
-            ? new PreviousKeyRevocation(`${name}-previous-key`, revocationArgs, { ...child, dependsOn: [this.validation] })
+            ? new PreviousKeyRevocation(`${name}-previous-key`, revocationArgs, { ...child, dependsOn: [this.validation, this.ledger] })
             : undefined;
-        const afterValidation: pulumi.Resource[] = emergencyRevocation ? [this.validation, emergencyRevocation] : [this.validation];
+        const afterValidation: pulumi.Resource[] = [this.validation, this.ledger, ...(emergencyRevocation ? [emergencyRevocation] : [])];
 
         // 2. The system of record first, so Infisical's history holds every key that ever reached a consumer.
         const records = args.targets.infisical.map((t) => {
@@ -190,7 +202,8 @@ export class AnthropicKey extends pulumi.ComponentResource {
                 targets: summaries.map((t) => ({ kind: t.kind, target: t.target, fingerprint: t.fingerprint })),
                 health: health ? health.results : [],
                 revocation: this.revocation.summary,
-                previousFingerprint: this.revocation.previousFingerprint,
+                // The key the consumers held before this rotation (not merely the last one revoked).
+                previousFingerprint: this.ledger.previousFingerprint,
             },
             { ...child, dependsOn: [...afterHealth, this.revocation] },
         );

@@ -67,6 +67,15 @@ export interface AuditHealthResult {
 export interface AuditRevocation {
     readonly mode: string;
     readonly result: string;
+    /** Every key the revocation handled (all keys replaced since the last proven revocation), by fingerprint and id. */
+    readonly keys?: readonly AuditRevokedKey[];
+}
+
+/** One key a revocation handled: never the key, only its fingerprint and Admin API id. */
+export interface AuditRevokedKey {
+    readonly fingerprint: string;
+    readonly keyId: string | null;
+    readonly outcome: string;
 }
 
 export interface AuditRecord {
@@ -193,9 +202,14 @@ export function buildRecord(
         emergency: context.emergency === true,
         targets: (details.targets ?? []).map((t) => ({ ...(t.kind !== undefined ? { kind: t.kind } : {}), target: t.target, fingerprint: t.fingerprint })),
         health: (details.health ?? []).map((h) => ({ url: h.url, ok: h.ok, status: h.status, attempts: h.attempts, seconds: h.seconds })),
-        revocation: details.revocation ? { mode: details.revocation.mode, result: details.revocation.result } : null,
+        revocation: details.revocation ? revocationRecord(details.revocation) : null,
         ...(details.rollback === true ? { rollback: true as const } : {}),
     };
+}
+
+function revocationRecord(r: AuditRevocation): AuditRevocation {
+    const keys = (r.keys ?? []).map((k) => ({ fingerprint: k.fingerprint, keyId: k.keyId, outcome: k.outcome }));
+    return keys.length ? { mode: r.mode, result: r.result, keys } : { mode: r.mode, result: r.result };
 }
 
 /**

@@ -163,5 +163,10 @@ function revocationOf(value: unknown): AuditRevocation | null {
     if (!value || typeof value !== "object") return null;
     const v = value as Record<string, unknown>;
     if (typeof v.mode !== "string") return null;
-    return { mode: v.mode, result: typeof v.result === "string" ? v.result : "" };
+    const keys = Array.isArray(v.keys)
+        ? v.keys
+              .filter((k): k is Record<string, unknown> => !!k && typeof k === "object" && typeof (k as Record<string, unknown>).fingerprint === "string")
+              .map((k) => ({ fingerprint: String(k.fingerprint), keyId: typeof k.keyId === "string" ? k.keyId : null, outcome: String(k.outcome ?? "") }))
+        : [];
+    return { mode: v.mode, result: typeof v.result === "string" ? v.result : "", ...(keys.length ? { keys } : {}) };
 }

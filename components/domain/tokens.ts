@@ -9,5 +9,10 @@ export const TYPE_GITHUB_ORG_SECRET = "github:index/actionsOrganizationSecret:Ac
 export const TYPE_COMMAND = "command:local:Command";
 /** The previous-key revocation step; it carries the current key as `apiKey` (components/revocation). */
 export const TYPE_PREVIOUS_KEY_REVOCATION = "pulumi-nodejs:dynamic/anthropic:PreviousKeyRevocation";
+/**
+ * Every key that reached a consumer since the last proven revocation; it carries the current key as `apiKey`
+ * (its retired keys are outputs only, handed to PreviousKeyRevocation as `retiredKeys`).
+ */
+export const TYPE_KEY_LEDGER = "pulumi-nodejs:dynamic/anthropic:KeyLedger";
 
 export const GITHUB_SECRET_TYPES: readonly string[] = [TYPE_GITHUB_REPO_SECRET, TYPE_GITHUB_ENV_SECRET, TYPE_GITHUB_ORG_SECRET];

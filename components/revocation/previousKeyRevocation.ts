@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AuditContext } from "../audit/auditLog";
-import { previousKeyRevocationProvider, RevocationMode } from "./previousKeyRevocationProvider";
+import { KeyOutcome, previousKeyRevocationProvider, RevocationMode } from "./previousKeyRevocationProvider";
+import type { RetiredKey } from "./retiredKeys";
 
 export {
     previousKeyRevocationProvider,
@@ -10,7 +11,7 @@ export {
     RESULT_NO_PREVIOUS_KEY,
     STEP_REVOCATION,
 } from "./previousKeyRevocationProvider";
-export type { PreviousKeyRevocationOutputs, RevocationMode } from "./previousKeyRevocationProvider";
+export type { KeyOutcome, PreviousKeyRevocationOutputs, RevocationMode } from "./previousKeyRevocationProvider";
 
 /** Resource type token (policies may select on it). */
 export const TYPE_PREVIOUS_KEY_REVOCATION = "pulumi-nodejs:dynamic/anthropic:PreviousKeyRevocation";
@@ -26,6 +27,12 @@ export interface PreviousKeyRevocationArgs {
     readonly mode: pulumi.Input<RevocationMode>;
     /** Emergency rotation: recorded in the audit; the caller orders this resource before the fan-out. */
     readonly emergency?: pulumi.Input<boolean>;
+    /** In an emergency, the leaked key (fingerprint or Admin API id): the revocation refuses to act unless it is being replaced. */
+    readonly compromisedKey?: pulumi.Input<string | undefined>;
+    /** KeyLedger.retiredKeys: every key replaced since the last proven revocation. Wrapped in pulumi.secret here. */
+    readonly retiredKeys?: pulumi.Input<RetiredKey[]>;
+    /** KeyLedger.previousFingerprint: the key the consumers held before this rotation (for the audit). */
+    readonly replacedFingerprint?: pulumi.Input<string | null | undefined>;
     /** Anthropic API base URL; default https://api.anthropic.com. */
     readonly baseUrl?: pulumi.Input<string | undefined>;
     /** How long to keep probing for the 401 after a deactivation (default 60 s). */
@@ -37,9 +44,9 @@ export interface PreviousKeyRevocationArgs {
 }
 
 /**
- * `pulumi-nodejs:dynamic/anthropic:PreviousKeyRevocation`: when the key changes, verifies (verify) or
- * deactivates through the Admin API and then proves (deactivate) that the PREVIOUS key answers 401.
- * The previous key stays in this resource's state (secret) until that proof succeeds, then it is dropped.
+ * `pulumi-nodejs:dynamic/anthropic:PreviousKeyRevocation`: when the key changes (or the KeyLedger lists a
+ * key not yet proven dead), verifies (verify) or deactivates through the Admin API and then proves
+ * (deactivate) that EVERY key replaced since the last proven revocation answers 401.
  * Credentials: ANTHROPIC_ADMIN_API_KEY in the environment of `pulumi` (deactivate only), read at run time.
  */
 export class PreviousKeyRevocation extends pulumi.dynamic.Resource {
@@ -50,11 +57,13 @@ export class PreviousKeyRevocation extends pulumi.dynamic.Resource {
     /** Fingerprint of the key the last rotation revoked / verified / skipped (null on the first run). */
     declare readonly previousFingerprint: pulumi.Output<string | null>;
     declare readonly previousKeyId: pulumi.Output<string | null>;
+    /** Every key the last revocation handled: fingerprint, Admin API id, outcome, provedAt. */
+    declare readonly keys: pulumi.Output<KeyOutcome[]>;
     /** e.g. "deactivated apikey_…; 401 proven after 2.1 s", "no previous key", "skipped: …". */
     declare readonly result: pulumi.Output<string>;
     declare readonly provedAt: pulumi.Output<string | null>;
-    /** { mode, result }: pass it to RotationAudit's `revocation`. */
-    declare readonly summary: pulumi.Output<{ mode: RevocationMode; result: string }>;
+    /** { mode, result, keys }: pass it to RotationAudit's `revocation`. */
+    declare readonly summary: pulumi.Output<{ mode: RevocationMode; result: string; keys: KeyOutcome[] }>;
 
     constructor(name: string, args: PreviousKeyRevocationArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -63,8 +72,11 @@ export class PreviousKeyRevocation extends pulumi.dynamic.Resource {
             {
                 ...args,
                 apiKey: pulumi.secret(args.apiKey),
+                retiredKeys: args.retiredKeys === undefined ? undefined : pulumi.secret(args.retiredKeys),
                 previousFingerprint: undefined,
                 previousKeyId: undefined,
+                keys: undefined,
+                retiredFingerprints: undefined,
                 result: undefined,
                 provedAt: undefined,
                 summary: undefined,

@@ -1,91 +1,105 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { retrieveApiKey, findApiKeyRecords, updateApiKeyStatus, ApiKeyRecord, AdminCallOptions } from "../anthropic/adminApi";
-import { ApiCallError } from "../anthropic/retry";
-import { auditContextOf, auditContextProblems, auditedError, AuditContext, errorMessage } from "../audit/auditLog";
-import { fingerprint, hintMatches, isFingerprint } from "../domain/fingerprint";
+import { auditContextOf, auditContextProblems, auditedError, AuditContext } from "../audit/auditLog";
+import { fingerprint, isFingerprint } from "../domain/fingerprint";
 import { redact } from "../domain/keyFormat";
-import { normalizeBaseUrl, probeKey, ProbeOutcome, proveDead } from "./keyProof";
 import { UNKNOWN } from "../dynamic/unknown";
+import { normalizeApiRoot, normalizeUrlInput } from "../http/urls";
+import { ADMIN_KEY_ENV, STEP_REVOCATION } from "./adminRecord";
+import { normalizeBaseUrl } from "./keyProof";
+import { describeKey, mergeRetired, RetiredKey, retiredFingerprints, retiredKeysOf } from "./retiredKeys";
+import { KeyOutcome, revokeKeys, RevocationMode } from "./revokeKeys";
 
 /**
  * The dynamic provider behind `pulumi-nodejs:dynamic/anthropic:PreviousKeyRevocation` (SOP step 7).
  *
- * "The previous key" is whatever key this resource held before: on `create` there is none; on an update
- * that changes the fingerprint it is `olds.apiKey` (with `olds.keyId`, `olds.fingerprint`).
+ * The keys to revoke are every key replaced since the last proven revocation: the KeyLedger's `retiredKeys`
+ * (recorded before any consumer was written, so a rotation that failed halfway still left them on record)
+ * and the key this resource held before (its state from the last successful run). The current key is never
+ * among them. See revokeKeys.ts for what each mode does with them.
  *
- * - `none`: nothing is done (result "skipped: …").
- * - `verify`: the previous key must answer 401 (GET /v1/models). Anything else fails the update with
- *   "the previous key (sha256:…) still works; revoke it in the Console (Settings → Keys) and run `pulumi up`
- *   again".
- * - `deactivate`: with ANTHROPIC_ADMIN_API_KEY (read at run time), set the previous key's Admin API record
- *   to `inactive` (found by `olds.keyId`, else by its partial hint), then prove 401, retrying for up to
- *   `proofTimeoutSeconds` while the change propagates.
+ * A failed update leaves the engine's state as it was, and the ledger still lists every key, so the next
+ * `pulumi up` retries all of them. Every failure appends a `secret.rotate.failed` line (step "revocation")
+ * and is redacted with every key involved.
  *
- * A failed update leaves the engine's state as it was, so the previous key stays in this resource's state
- * (as the secret `apiKey`) until its proof succeeds; the successful update's outputs hold only the current
- * key, which drops the previous value from state. Every failure appends a `secret.rotate.failed` line
- * (step "revocation") and is redacted with every key involved.
- *
- * Safety: it never touches a key whose fingerprint equals the current one, and never deactivates an Admin
- * API record whose hint does not match the previous key or that is the current key's record.
+ * Emergency (`emergency` + `compromisedKey`): the resource runs before the fan-out, and refuses to act when
+ * the compromised key is not among the keys being replaced, so an `emergency` setting left in the config
+ * cannot turn a scheduled rotation into an outage.
  *
  * Serialization: no credentials captured (the admin key is read from process.env inside update), no npm
  * module at module scope (the SDK is required inside components/anthropic/client.ts at call time).
  */
 
-export const STEP_REVOCATION = "revocation";
-export const ADMIN_KEY_ENV = "ANTHROPIC_ADMIN_API_KEY";
+export { ADMIN_KEY_ENV, STEP_REVOCATION };
+export type { RevocationMode, KeyOutcome };
 export const DEFAULT_PROOF_TIMEOUT_SECONDS = 60;
 export const DEFAULT_PROOF_INTERVAL_SECONDS = 2;
-/** Bound on each Admin API call with its retries. */
-export const ADMIN_MAX_RETRY_SECONDS = 60;
 export const RESULT_NO_PREVIOUS_KEY = "no previous key";
 
-export type RevocationMode = "none" | "verify" | "deactivate";
 const MODES: readonly string[] = ["none", "verify", "deactivate"];
-
+const COMPROMISED_KEY = /^(sha256:[0-9a-f]{12}|apikey_[A-Za-z0-9]+)$/;
 
 type Props = Record<string, unknown>;
 
 export interface PreviousKeyRevocationOutputs {
-    /** The CURRENT key (secret: same name as the secret input). The previous one is never an output. */
+    /** The CURRENT key (secret: same name as the secret input). Replaced keys are never outputs. */
     readonly apiKey: string;
     readonly fingerprint: string;
     readonly keyId: string | null;
     readonly mode: RevocationMode;
     readonly emergency: boolean;
+    readonly compromisedKey: string | null;
     readonly baseUrl: string;
     readonly proofTimeoutSeconds: number;
     readonly proofIntervalSeconds: number;
-    /** Fingerprint of the key this update revoked / verified / skipped; null on the first run. */
+    /** Fingerprint of the key this resource held before the last key change; null on the first run. */
     readonly previousFingerprint: string | null;
-    /** Admin API id of the previous key, when known. */
+    /** Admin API id of that key, when known. */
     readonly previousKeyId: string | null;
+    /** Every key the last revocation handled, with what happened to it. */
+    readonly keys: readonly KeyOutcome[];
+    /** Sorted fingerprints of the `retiredKeys` input at the last success (diff compares them). */
+    readonly retiredFingerprints: readonly string[];
     /** e.g. "deactivated apikey_…; 401 proven after 2.1 s". */
     readonly result: string;
-    /** ISO time of the 401 proof; null when nothing was proven. */
+    /** ISO time of the last 401 proof; null when nothing was proven. */
     readonly provedAt: string | null;
-    /** { mode, result } for the audit record. */
-    readonly summary: { readonly mode: RevocationMode; readonly result: string };
+    /** { mode, result, keys } for the audit record. */
+    readonly summary: { readonly mode: RevocationMode; readonly result: string; readonly keys: readonly KeyOutcome[] };
 }
 
-interface Inputs {
-    readonly apiKey: string;
-    readonly fingerprint: string;
+interface Settings {
     readonly keyId: string | null;
     readonly mode: RevocationMode;
     readonly emergency: boolean;
+    readonly compromisedKey: string | null;
     readonly baseUrl: string;
     readonly proofTimeoutSeconds: number;
     readonly proofIntervalSeconds: number;
+}
+
+interface Inputs extends Settings {
+    readonly apiKey: string;
+    readonly fingerprint: string;
+    readonly retiredKeys: RetiredKey[];
+    /** The key the consumers held before this rotation (KeyLedger.previousFingerprint), for the audit. */
+    readonly replacedFingerprint: string | null;
     readonly audit: AuditContext | undefined;
     readonly rawAudit: unknown;
+}
+
+interface Outcome {
+    readonly previousFingerprint: string | null;
+    readonly previousKeyId: string | null;
+    readonly keys: readonly KeyOutcome[];
+    readonly result: string;
+    readonly provedAt: string | null;
 }
 
 export const previousKeyRevocationProvider: dynamic.ResourceProvider = {
     async check(_olds: Props, news: Props): Promise<dynamic.CheckResult> {
         const failures: dynamic.CheckFailure[] = [];
         const known = (v: unknown) => v !== UNKNOWN;
+        const given = (v: unknown) => v !== undefined && v !== null && v !== "" && known(v);
         const fail = (property: string, reason: string) => failures.push({ property, reason: redact(reason) });
         const apiKey = news.apiKey;
         if (known(apiKey) && (typeof apiKey !== "string" || apiKey.trim().length === 0)) fail("apiKey", "apiKey (the current key) is required");
@@ -97,7 +111,7 @@ export const previousKeyRevocationProvider: dynamic.ResourceProvider = {
         }
         const mode = news.mode ?? "verify";
         if (known(mode) && (typeof mode !== "string" || !MODES.includes(mode))) fail("mode", "revocation must be none, verify or deactivate");
-        if (news.emergency !== undefined && news.emergency !== null && known(news.emergency) && typeof news.emergency !== "boolean") fail("emergency", "emergency must be true or false");
+        if (given(news.emergency) && typeof news.emergency !== "boolean") fail("emergency", "emergency must be true or false");
         if (news.emergency === true && mode === "none") {
             fail(
                 "mode",
@@ -105,20 +119,22 @@ export const previousKeyRevocationProvider: dynamic.ResourceProvider = {
                     "set anthropic-key-rotation:revocation to deactivate, or set emergency to false",
             );
         }
-        const keyId = news.keyId;
-        if (keyId !== undefined && keyId !== null && keyId !== "" && known(keyId) && (typeof keyId !== "string" || !/^apikey_[A-Za-z0-9]+$/.test(keyId))) {
-            fail("keyId", "keyId must be an Admin API key id like apikey_01AbC…");
+        if (given(news.compromisedKey) && (typeof news.compromisedKey !== "string" || !COMPROMISED_KEY.test(news.compromisedKey))) {
+            fail("compromisedKey", "compromisedKey must be the leaked key's fingerprint (sha256:<12 hex digits>) or Admin API id (apikey_…)");
         }
-        const baseUrl = news.baseUrl;
-        if (baseUrl !== undefined && baseUrl !== null && known(baseUrl) && (typeof baseUrl !== "string" || !/^https?:\/\/[^\s/]+/.test(baseUrl))) {
+        if (given(news.keyId) && (typeof news.keyId !== "string" || !/^apikey_[A-Za-z0-9]+$/.test(news.keyId))) fail("keyId", "keyId must be an Admin API key id like apikey_01AbC…");
+        if (given(news.baseUrl) && (typeof news.baseUrl !== "string" || !/^https?:\/\/[^\s/]+/.test(news.baseUrl))) {
             fail("baseUrl", "baseUrl must be an http(s) URL such as https://api.anthropic.com");
         }
+        if (given(news.retiredKeys) && !Array.isArray(news.retiredKeys)) fail("retiredKeys", "retiredKeys must be the KeyLedger's retiredKeys output (a list)");
         for (const [field, max] of [["proofTimeoutSeconds", 3600], ["proofIntervalSeconds", 300]] as const) {
             const v = news[field];
-            if (v !== undefined && v !== null && known(v) && (typeof v !== "number" || !(v > 0) || v > max)) fail(field, `${field} must be a number of seconds above 0 and at most ${max}`);
+            if (given(v) && (typeof v !== "number" || !(v > 0) || v > max)) fail(field, `${field} must be a number of seconds above 0 and at most ${max}`);
         }
         for (const problem of auditContextProblems(news.audit, (v) => !known(v))) fail("audit", problem);
         const inputs: Props = { ...news, mode };
+        // The normal form the outputs hold (diff compares settings in that form too).
+        if (typeof news.baseUrl === "string" && news.baseUrl !== "") inputs.baseUrl = normalizeUrlInput(news.baseUrl, normalizeApiRoot);
         if (typeof apiKey === "string" && known(apiKey)) inputs.apiKey = apiKey.trim();
         return { inputs, failures };
     },
@@ -134,50 +150,54 @@ export const previousKeyRevocationProvider: dynamic.ResourceProvider = {
             if (news[field] === UNKNOWN || canonical(after[field]) !== canonical(before[field])) changes = true;
         }
         if (news.audit === UNKNOWN || canonical(news.audit ?? null) !== canonical(olds.audit ?? null)) changes = true;
+        // A key joined (or left) the ledger: it must be proven dead.
+        if (news.retiredKeys === UNKNOWN || canonical(retiredFingerprints(news.retiredKeys)) !== canonical(fingerprintsOf(olds.retiredFingerprints))) changes = true;
         return { changes, replaces: [], deleteBeforeReplace: false };
     },
 
     async create(props: Props): Promise<dynamic.CreateResult> {
         const news = inputsOf(props);
+        const candidates = mergeRetired([news.retiredKeys], news.fingerprint);
+        if (candidates.length > 0) return { id: idOf(news), outs: outputs(news, await revoke(news, candidates, null)) };
         if (news.emergency && news.mode !== "none") {
             warn(
                 `revocation: emergency rotation, but this stack has no previous key in its state (first run), so nothing was ${news.mode === "deactivate" ? "deactivated" : "verified"}. ` +
-                    `Deactivate the leaked key now in the Console (Settings → Keys) if you have not already.`,
+                    `Deactivate the leaked key${news.compromisedKey ? ` ${news.compromisedKey}` : ""} now in the Console (Settings → Keys) if you have not already.`,
             );
         }
-        return {
-            id: idOf(news),
-            outs: outputs(news, { previousFingerprint: null, previousKeyId: null, result: RESULT_NO_PREVIOUS_KEY, provedAt: null }),
-        };
+        return { id: idOf(news), outs: outputs(news, { previousFingerprint: null, previousKeyId: null, keys: [], result: RESULT_NO_PREVIOUS_KEY, provedAt: null }) };
     },
 
     async update(_id: string, olds: Props, props: Props): Promise<dynamic.UpdateResult> {
         const news = inputsOf(props);
-        const previousKey = typeof olds.apiKey === "string" && olds.apiKey.trim() ? olds.apiKey.trim() : undefined;
-        const previousFingerprint = previousKey ? fingerprint(previousKey) : isFingerprint(olds.fingerprint) ? olds.fingerprint : null;
+        const oldKey = typeof olds.apiKey === "string" && olds.apiKey.trim() ? olds.apiKey.trim() : undefined;
+        const oldFingerprint = oldKey ? fingerprint(oldKey) : null;
+        const keyChanged = oldFingerprint !== null && oldFingerprint !== news.fingerprint;
+        const held: RetiredKey[] = keyChanged
+            ? [{ value: oldKey!, fingerprint: oldFingerprint, keyId: typeof olds.keyId === "string" && olds.keyId ? olds.keyId : null, since: new Date().toISOString() }]
+            : [];
+        // The ledger's list is in the order the keys were replaced; the key this resource held is normally its first.
+        const candidates = mergeRetired([news.retiredKeys, held], news.fingerprint);
+        const proven = new Set(keysOf(olds.keys).filter((k) => k.provedAt !== null).map((k) => k.fingerprint));
 
-        // Same key (only a setting changed), or nothing recorded: no revocation; keep what was last proven.
-        if (!previousKey || previousFingerprint === news.fingerprint) {
+        // Same key, and every key still listed was already proven dead (or nothing is listed): keep the last outcome.
+        if (!keyChanged && candidates.every((k) => proven.has(k.fingerprint))) {
             return {
                 outs: outputs(news, {
                     previousFingerprint: typeof olds.previousFingerprint === "string" ? olds.previousFingerprint : null,
                     previousKeyId: typeof olds.previousKeyId === "string" ? olds.previousKeyId : null,
+                    keys: keysOf(olds.keys),
                     result: typeof olds.result === "string" ? olds.result : RESULT_NO_PREVIOUS_KEY,
                     provedAt: typeof olds.provedAt === "string" ? olds.provedAt : null,
                 }),
             };
         }
-        const previous: PreviousKey = {
-            value: previousKey,
-            fingerprint: previousFingerprint as string,
-            keyId: typeof olds.keyId === "string" && olds.keyId ? olds.keyId : null,
-        };
-        const outcome = await revoke(news, previous);
-        return { outs: outputs(news, outcome) };
+        const previous = keyChanged ? held[0]! : null;
+        return { outs: outputs(news, await revoke(news, candidates, previous)) };
     },
 
     async read(id: string, props?: Props): Promise<dynamic.ReadResult> {
-        // Nothing remote to reconcile: the previous key is gone from state once proven dead.
+        // Nothing remote to reconcile: replaced keys leave the state once proven dead.
         return { id, props: props ?? {} };
     },
 
@@ -186,204 +206,72 @@ export const previousKeyRevocationProvider: dynamic.ResourceProvider = {
     },
 };
 
-interface PreviousKey {
-    readonly value: string;
-    readonly fingerprint: string;
-    readonly keyId: string | null;
-}
-
-interface Outcome {
-    readonly previousFingerprint: string | null;
-    readonly previousKeyId: string | null;
-    readonly result: string;
-    readonly provedAt: string | null;
-}
-
-async function revoke(news: Inputs, previous: PreviousKey): Promise<Outcome> {
-    const secrets = [news.apiKey, previous.value];
-    const tag = news.emergency ? " (emergency)" : "";
-    const fail = (message: string, extraSecrets: readonly string[] = []): Error =>
-        auditedError(news.audit, STEP_REVOCATION, message, { oldFingerprint: previous.fingerprint, revocation: { mode: news.mode, result: "failed" } }, [...secrets, ...extraSecrets]);
-
-    if (news.mode === "none") {
-        return {
-            previousFingerprint: previous.fingerprint,
-            previousKeyId: previous.keyId,
-            result: `skipped${tag}: revocation is none; the previous key ${previous.fingerprint} was left as it is — revoke it in the Console (Settings → Keys) when no consumer needs it`,
-            provedAt: null,
-        };
-    }
-
-    if (news.mode === "verify") {
-        const started = Date.now();
-        const probe = await probeKey(previous.value, { baseUrl: news.baseUrl });
-        if (probe.kind === "dead") {
-            return {
-                previousFingerprint: previous.fingerprint,
-                previousKeyId: previous.keyId,
-                result: `verified${tag}: the previous key ${previous.fingerprint} answers 401 (checked in ${seconds(Date.now() - started)})`,
-                provedAt: new Date().toISOString(),
-            };
-        }
-        throw fail(stillWorksMessage(previous, probe, news, "verify"));
-    }
-
-    // deactivate
-    const adminKey = process.env[ADMIN_KEY_ENV]?.trim();
-    if (!adminKey) {
-        throw fail(
-            `${STEP_REVOCATION}: revocation is deactivate but ${ADMIN_KEY_ENV} is not set, so the previous key ${previous.fingerprint} could not be deactivated (it still works). ` +
-                `Export an Admin API key (admin01 prefix; Console → Settings → Admin keys) as ${ADMIN_KEY_ENV} in the shell that runs pulumi and run \`pulumi up\` again, ` +
-                `or revoke the previous key in the Console (Settings → Keys) and set revocation to verify.`,
+async function revoke(news: Inputs, candidates: readonly RetiredKey[], previous: RetiredKey | null): Promise<Outcome> {
+    const secrets = [news.apiKey, ...candidates.map((k) => k.value)];
+    const adminKey = process.env[ADMIN_KEY_ENV]?.trim() || undefined;
+    const fail = (message: string): Error =>
+        auditedError(
+            news.audit,
+            STEP_REVOCATION,
+            message,
+            { oldFingerprint: news.replacedFingerprint ?? previous?.fingerprint ?? candidates[candidates.length - 1]?.fingerprint ?? null, revocation: { mode: news.mode, result: "failed" } },
+            [...secrets, ...(adminKey ? [adminKey] : [])],
         );
+
+    const refusal = compromisedKeyRefusal(news, candidates);
+    if (refusal) throw fail(refusal);
+    if (candidates.length === 0) {
+        return { previousFingerprint: previous?.fingerprint ?? null, previousKeyId: previous?.keyId ?? null, keys: [], result: RESULT_NO_PREVIOUS_KEY, provedAt: null };
     }
-    const admin: AdminCallOptions = { adminKey, baseUrl: news.baseUrl, maxRetrySeconds: ADMIN_MAX_RETRY_SECONDS };
-    const started = Date.now();
-    let record: ApiKeyRecord;
+    let done;
     try {
-        record = await findRecord(admin, previous, news);
-    } catch (err) {
-        throw fail(err instanceof RevocationRefusal ? err.message : adminFailureMessage("find the previous key's record", err, previous, news), [adminKey]);
-    }
-    let action: string;
-    if (record.status === "active") {
-        let updated: ApiKeyRecord;
-        try {
-            updated = await updateApiKeyStatus(admin, record.id, "inactive");
-        } catch (err) {
-            throw fail(adminFailureMessage(`set ${record.id} to inactive`, err, previous, news), [adminKey]);
-        }
-        if (updated.status !== "inactive") {
-            throw fail(
-                `${STEP_REVOCATION}: the Admin API accepted the deactivation of ${record.id} (previous key ${previous.fingerprint}) but reports its status as ${updated.status}; ` +
-                    `check the key in the Console (Settings → Keys), revoke it there if needed, and run \`pulumi up\` again.`,
-                [adminKey],
-            );
-        }
-        action = `deactivated ${record.id}`;
-    } else {
-        action = `${record.id} was already ${record.status}`;
-    }
-
-    const proof = await proveDead(previous.value, {
-        baseUrl: news.baseUrl,
-        timeoutMs: news.proofTimeoutSeconds * 1000,
-        intervalMs: news.proofIntervalSeconds * 1000,
-        secrets: [adminKey, news.apiKey],
-    });
-    if (!proof.proven) {
-        const last = proof.last.kind === "dead" ? "HTTP 401" : proof.last.detail;
-        throw fail(
-            `${STEP_REVOCATION}: ${action} (previous key ${previous.fingerprint}), but the key still did not answer 401 after ${seconds(proof.elapsedMs)} ` +
-                `(${proof.attempts} probe(s), last answer ${last}). The deactivation may still be propagating: run \`pulumi up\` again in a few minutes ` +
-                `(it re-checks the status and the 401 without deactivating twice), or raise proofTimeoutSeconds (now ${news.proofTimeoutSeconds}). ` +
-                `If it keeps working, revoke it in the Console (Settings → Keys).`,
-            [adminKey],
+        done = await revokeKeys(
+            {
+                mode: news.mode,
+                emergency: news.emergency,
+                baseUrl: news.baseUrl,
+                proofTimeoutSeconds: news.proofTimeoutSeconds,
+                proofIntervalSeconds: news.proofIntervalSeconds,
+                current: { apiKey: news.apiKey, fingerprint: news.fingerprint, keyId: news.keyId },
+                keys: candidates,
+            },
+            adminKey,
         );
+    } catch (err) {
+        throw fail(err instanceof Error ? err.message : String(err));
     }
+    if (news.mode === "none") warn(`revocation: ${done.result}`);
+    const previousOutcome = previous ? done.keys.find((k) => k.fingerprint === previous.fingerprint) : undefined;
     return {
-        previousFingerprint: previous.fingerprint,
-        previousKeyId: record.id,
-        result: `${action}${tag}; 401 proven after ${seconds(Date.now() - started)}`,
-        provedAt: new Date().toISOString(),
+        previousFingerprint: previous?.fingerprint ?? null,
+        previousKeyId: previousOutcome?.keyId ?? previous?.keyId ?? null,
+        keys: done.keys,
+        result: done.result,
+        provedAt: done.provedAt,
     };
 }
 
-/** A refusal to act (ambiguous or mismatched records): its message is final. */
-class RevocationRefusal extends Error {
-    constructor(message: string) {
-        super(message);
-        // Set again: Pulumi's closure serializer turns super(message) into Error.call(this, message), which drops it.
-        this.message = message;
-        this.name = "RevocationRefusal";
-    }
-}
-
 /**
- * The Admin API record of the previous key: by its recorded id (checked against the key's hint), else by
- * its partial hint. Never the current key's record.
+ * Emergency mode names the key it is for: refuse (before anything is done) when that key is not among the
+ * keys being replaced. This is what stops a forgotten `emergency` setting from killing a healthy key.
  */
-async function findRecord(admin: AdminCallOptions, previous: PreviousKey, news: Inputs): Promise<ApiKeyRecord> {
-    const isCurrent = (r: ApiKeyRecord) => (news.keyId !== null && r.id === news.keyId) || (r.partialKeyHint !== null && hintMatches(r.partialKeyHint, news.apiKey));
-    if (previous.keyId) {
-        if (previous.keyId === news.keyId) {
-            throw new RevocationRefusal(
-                `${STEP_REVOCATION}: refused to deactivate ${previous.keyId}: it is recorded for both the previous key ${previous.fingerprint} and the current key ${news.fingerprint}. ` +
-                    `Check keyId in the stack config (it must be the NEW key's id), then revoke the previous key in the Console (Settings → Keys) and run \`pulumi up\` again.`,
-            );
-        }
-        const record = await retrieveApiKey(admin, previous.keyId);
-        if (record.partialKeyHint !== null && !hintMatches(record.partialKeyHint, previous.value)) {
-            throw new RevocationRefusal(
-                `${STEP_REVOCATION}: refused to deactivate ${previous.keyId} ("${redact(record.name)}"): the Admin API's hint for it does not match the previous key ${previous.fingerprint}, ` +
-                    `so the recorded id is wrong. Revoke the previous key in the Console (Settings → Keys), set revocation to verify, and run \`pulumi up\` again.`,
-            );
-        }
-        if (isCurrent(record)) {
-            throw new RevocationRefusal(`${STEP_REVOCATION}: refused to deactivate ${record.id}: it is the current key's record. Revoke the previous key ${previous.fingerprint} in the Console (Settings → Keys).`);
-        }
-        return record;
-    }
-    const { matches, searched } = await findApiKeyRecords(admin, previous.value);
-    const candidates = matches.filter((r) => !isCurrent(r));
-    if (candidates.length === 1) return candidates[0]!;
-    if (candidates.length === 0) {
-        throw new RevocationRefusal(
-            `${STEP_REVOCATION}: the previous key ${previous.fingerprint} is not among the ${searched} API keys the Admin API lists for the organisation of ${ADMIN_KEY_ENV}. ` +
-                `Use an Admin API key of the organisation that owns the previous key, or revoke it in the Console (Settings → Keys) and set revocation to verify; then run \`pulumi up\` again.`,
-        );
-    }
-    throw new RevocationRefusal(
-        `${STEP_REVOCATION}: ${candidates.length} API keys (${candidates.map((r) => r.id).join(", ")}) have a hint that matches the previous key ${previous.fingerprint}, so it cannot be told apart safely. ` +
-            `Revoke the previous key in the Console (Settings → Keys) by name, set revocation to verify, and run \`pulumi up\` again.`,
-    );
-}
-
-function stillWorksMessage(previous: PreviousKey, probe: ProbeOutcome, news: Inputs, mode: string): string {
-    if (probe.kind === "unknown") {
+function compromisedKeyRefusal(news: Inputs, candidates: readonly RetiredKey[]): string | undefined {
+    if (!news.emergency || !news.compromisedKey) return undefined;
+    const named = news.compromisedKey;
+    if (candidates.some((k) => k.fingerprint === named || (k.keyId !== null && k.keyId === named))) return undefined;
+    if (named === news.fingerprint || (news.keyId !== null && named === news.keyId)) {
         return (
-            `${STEP_REVOCATION}: could not prove that the previous key (${previous.fingerprint}) is revoked: the Anthropic API at ${news.baseUrl} did not give a usable answer (${probe.detail}). ` +
-            `Nothing was changed; check https://status.anthropic.com and run \`pulumi up\` again.`
+            `${STEP_REVOCATION}: refused: emergency.compromisedKey (${named}) is the NEW key ${news.fingerprint}, not a key being replaced; nothing was revoked and no consumer was written. ` +
+            `Set emergency.compromisedKey to the leaked key's fingerprint (the \`fingerprint\` stack output before this rotation, or the audit log's newFingerprint): ` +
+            `pulumi config set --path emergency.compromisedKey sha256:… -s <stack>.`
         );
     }
-    const requestId = probe.requestId ? `, request id ${probe.requestId}` : "";
-    const detail = probe.kind === "alive" ? probe.detail : `HTTP ${probe.status}`;
+    const list = candidates.length ? candidates.map(describeKey).join(", ") : "none: no key reached a consumer since the last proven revocation";
     return (
-        `${STEP_REVOCATION}: the previous key (${previous.fingerprint}) still works (GET /v1/models answered ${detail}${requestId}, not 401); ` +
-        `revoke it in the Console (Settings → Keys) and run \`pulumi up\` again. ` +
-        `(revocation is ${mode}: every consumer already runs on the new key ${news.fingerprint} and passed its health checks` +
-        `${news.emergency ? "; EMERGENCY: the leaked key is still live — revoke it now" : ""}.)`
+        `${STEP_REVOCATION}: refused: emergency.compromisedKey (${named}) is not among the keys this rotation replaces (${list}), so nothing was revoked and no consumer was written. ` +
+        `If the leaked key is already dead, or this is a scheduled rotation with the emergency setting left over, remove it: pulumi config rm emergency -s <stack>. ` +
+        `If the leaked key belongs to another stack, rotate that stack. An Admin API id matches only when validation recorded it: use the fingerprint (sha256:…).`
     );
-}
-
-function adminFailureMessage(what: string, err: unknown, previous: PreviousKey, news: Inputs): string {
-    const base = `${STEP_REVOCATION}: could not ${what} through the Anthropic Admin API (${news.baseUrl}/v1/organizations/api_keys) for the previous key ${previous.fingerprint}`;
-    const tail = ` The previous key still works. Fix this and run \`pulumi up\` again, or revoke the key in the Console (Settings → Keys) and set revocation to verify.`;
-    if (!(err instanceof ApiCallError)) return `${base}: ${errorMessage(err)}.${tail}`;
-    const f = err.failure;
-    if (f.kind === "transport") return `${base}: no answer (${f.detail}) after ${err.attempts} attempt(s).${tail}`;
-    if (f.kind === "internal") return `${base}: ${f.detail}.${tail}`;
-    const api = `HTTP ${f.status}${f.type ? ` ${f.type}` : ""}${f.apiMessage ? `: ${f.apiMessage.slice(0, 200)}` : ""}${f.requestId ? ` (request id ${f.requestId})` : ""}`;
-    const fix =
-        f.status === 401
-            ? ` ${ADMIN_KEY_ENV} was rejected: set it to an active Admin API key (admin01 prefix) of the organisation that owns the key.`
-            : f.status === 403
-              ? ` The Admin API key may not manage API keys: use an Admin API key of an organisation admin.`
-              : f.status === 404
-                ? ` The key's record was not found: it may belong to another organisation, or keyId was wrong when it was recorded.`
-                : f.status === 429 || f.status >= 500
-                  ? ` The Admin API kept failing after retries (${err.attempts} attempt(s)); wait a few minutes.`
-                  : "";
-    return `${base}: ${api}.${fix}${tail}`;
-}
-
-interface Settings {
-    readonly keyId: string | null;
-    readonly mode: RevocationMode;
-    readonly emergency: boolean;
-    readonly baseUrl: string;
-    readonly proofTimeoutSeconds: number;
-    readonly proofIntervalSeconds: number;
 }
 
 /** The settings with defaults applied, from inputs or outputs. Never throws. */
@@ -393,6 +281,7 @@ function settingsOf(props: Props): Settings {
         keyId: typeof props.keyId === "string" && props.keyId ? props.keyId : null,
         mode: (typeof props.mode === "string" && MODES.includes(props.mode) ? props.mode : "verify") as RevocationMode,
         emergency: props.emergency === true,
+        compromisedKey: typeof props.compromisedKey === "string" && props.compromisedKey ? props.compromisedKey : null,
         baseUrl: normalizeBaseUrl(typeof props.baseUrl === "string" ? props.baseUrl : undefined),
         proofTimeoutSeconds: num(props.proofTimeoutSeconds, DEFAULT_PROOF_TIMEOUT_SECONDS),
         proofIntervalSeconds: num(props.proofIntervalSeconds, DEFAULT_PROOF_INTERVAL_SECONDS),
@@ -408,27 +297,49 @@ function inputsOf(props: Props): Inputs {
         apiKey,
         fingerprint: props.fingerprint as string,
         ...settingsOf(props),
+        retiredKeys: retiredKeysOf(props.retiredKeys),
+        replacedFingerprint: isFingerprint(props.replacedFingerprint) ? props.replacedFingerprint : null,
         audit: auditContextOf(props.audit),
         rawAudit: props.audit,
     };
 }
 
+function keysOf(value: unknown): KeyOutcome[] {
+    if (!Array.isArray(value)) return [];
+    return value
+        .filter((k): k is Props => !!k && typeof k === "object" && isFingerprint((k as Props).fingerprint))
+        .map((k) => ({
+            fingerprint: k.fingerprint as string,
+            keyId: typeof k.keyId === "string" ? k.keyId : null,
+            outcome: String(k.outcome ?? "left active") as KeyOutcome["outcome"],
+            provedAt: typeof k.provedAt === "string" ? k.provedAt : null,
+        }));
+}
+
+function fingerprintsOf(value: unknown): string[] {
+    return Array.isArray(value) ? value.filter(isFingerprint).sort() : [];
+}
+
 function outputs(news: Inputs, outcome: Outcome): PreviousKeyRevocationOutputs & { audit?: unknown } {
+    const result = redact(outcome.result, [news.apiKey]);
     return {
         apiKey: news.apiKey,
         fingerprint: news.fingerprint,
         keyId: news.keyId,
         mode: news.mode,
         emergency: news.emergency,
+        compromisedKey: news.compromisedKey,
         baseUrl: news.baseUrl,
         proofTimeoutSeconds: news.proofTimeoutSeconds,
         proofIntervalSeconds: news.proofIntervalSeconds,
         ...(news.rawAudit !== undefined ? { audit: news.rawAudit } : {}),
         previousFingerprint: outcome.previousFingerprint,
         previousKeyId: outcome.previousKeyId,
-        result: redact(outcome.result, [news.apiKey]),
+        keys: outcome.keys,
+        retiredFingerprints: news.retiredKeys.map((k) => k.fingerprint).sort(),
+        result,
         provedAt: outcome.provedAt,
-        summary: { mode: news.mode, result: redact(outcome.result, [news.apiKey]) },
+        summary: { mode: news.mode, result, keys: outcome.keys },
     };
 }
 
@@ -447,10 +358,6 @@ function canonical(value: unknown): string {
         return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
     }
     return JSON.stringify(value);
-}
-
-function seconds(ms: number): string {
-    return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function warn(message: string): void {

@@ -2,7 +2,8 @@
  * anthropic-key-no-plaintext (mandatory): no Anthropic key (anything with the key prefix) in any resource
  * property except the inputs built to carry the secret: the Heroku config vars' `apiKey`, the Infisical
  * secret's `apiKey`, the GitHub secret's `plaintextValue`/`value`, the KeyValidation's `apiKey`, a command's
- * `environment`, and the PreviousKeyRevocation's `apiKey` (the revocation step works with the current key).
+ * `environment`, the PreviousKeyRevocation's `apiKey` and `retiredKeys` (the current key, and the keys it must
+ * prove dead), and the KeyLedger's `apiKey`.
  * A key in a command's argv, a description, a tag or a resource name is a leak: it lands in process lists,
  * logs, the console and state in plaintext.
  */
@@ -15,6 +16,7 @@ import {
     TYPE_GITHUB_REPO_SECRET,
     TYPE_HEROKU_CONFIG_VARS,
     TYPE_INFISICAL_SECRET,
+    TYPE_KEY_LEDGER,
     TYPE_KEY_VALIDATION,
     TYPE_PREVIOUS_KEY_REVOCATION,
 } from "../../components/domain";
@@ -39,7 +41,8 @@ export const DEFAULT_ALLOWED_PROPERTIES: Readonly<Record<string, readonly string
     [TYPE_GITHUB_ORG_SECRET]: ["plaintextValue", "value"],
     [TYPE_KEY_VALIDATION]: ["apiKey"],
     [TYPE_COMMAND]: ["environment"],
-    [TYPE_PREVIOUS_KEY_REVOCATION]: ["apiKey"],
+    [TYPE_PREVIOUS_KEY_REVOCATION]: ["apiKey", "retiredKeys"],
+    [TYPE_KEY_LEDGER]: ["apiKey"],
 };
 
 export interface NoPlaintextConfig {

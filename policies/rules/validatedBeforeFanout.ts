@@ -20,6 +20,7 @@ import {
     TYPE_HEROKU_CONFIG_VARS,
     TYPE_INFISICAL_SECRET,
     TYPE_KEY_VALIDATION,
+    TYPE_PREVIOUS_KEY_REVOCATION,
 } from "../../components/domain";
 import { describeResource, keysIn, keysInResource, keysOf, read, readString, safeReporter, UNKNOWN } from "./common";
 
@@ -34,6 +35,18 @@ const SECRET_INPUTS: Readonly<Record<string, readonly string[]>> = {
     [TYPE_GITHUB_ORG_SECRET]: ["plaintextValue", "value"],
     [TYPE_COMMAND]: ["environment"],
 };
+
+/** Properties that carry keys being revoked, never fanned out: they need no validation. */
+const RETIRED_KEY_INPUTS: Readonly<Record<string, readonly string[]>> = {
+    [TYPE_PREVIOUS_KEY_REVOCATION]: ["retiredKeys"],
+};
+
+/** The resource's properties without those that carry keys being revoked. */
+function fannedOutProps(r: PolicyResource): Record<string, unknown> {
+    const skip = RETIRED_KEY_INPUTS[r.type];
+    if (!skip) return r.props as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(r.props as Record<string, unknown>).filter(([k]) => !skip.includes(k)));
+}
 
 /** Whether any secret-carrying input of a target is still unknown (preview of a computed value). */
 function secretInputUnknown(r: PolicyResource): boolean {
@@ -104,7 +117,7 @@ export function validateFanout(args: StackValidationArgs, reportViolation: Repor
 
     for (const r of resources) {
         if (r.type === TYPE_KEY_VALIDATION) continue;
-        const carried = [...new Set(keysInResource(r.props).map((k) => fingerprint(k)))];
+        const carried = [...new Set(keysInResource(fannedOutProps(r)).map((k) => fingerprint(k)))];
         const declared = readString(r.props, "fingerprint");
         const isTarget = SECRET_INPUTS[r.type] !== undefined;
         let unknownKey = false;

@@ -8,6 +8,7 @@
 import { writeFileSync } from "fs";
 import { rotationAuditProvider } from "../../components/audit/rotationAuditProvider";
 import { healthChecksProvider } from "../../components/health/healthChecksProvider";
+import { keyLedgerProvider } from "../../components/revocation/keyLedgerProvider";
 import { previousKeyRevocationProvider } from "../../components/revocation/previousKeyRevocationProvider";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
         audit: rotationAuditProvider,
         health: healthChecksProvider,
         revocation: previousKeyRevocationProvider,
+        ledger: keyLedgerProvider,
     })) {
         out[name] = await serializeFunction(() => provider, { allowSecrets: true });
     }

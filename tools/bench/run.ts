@@ -65,6 +65,7 @@ function benchTargets(sb: Sandbox, apps: readonly string[]): Record<string, unkn
 
 const LABELS: Record<string, string> = {
     "anthropic:KeyValidation": "validation",
+    "anthropic:KeyLedger": "key ledger",
     "infisical:Secret": "Infisical",
     "heroku:ConfigVars": "Heroku",
     "health:HealthChecks": "health",

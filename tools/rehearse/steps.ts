@@ -3,12 +3,13 @@ import type { PhaseResource, PhaseResult } from "./types";
 
 /** How a rehearsal names the steps of a rotation, from their resource types and inputs. */
 
-export type StepKind = "validation" | "infisical" | "heroku" | "github" | "command" | "health" | "revocation" | "audit" | "other";
+export type StepKind = "validation" | "ledger" | "infisical" | "heroku" | "github" | "command" | "health" | "revocation" | "audit" | "other";
 
-export const STEP_ORDER: readonly StepKind[] = ["validation", "revocation", "infisical", "heroku", "github", "command", "health", "audit", "other"];
+export const STEP_ORDER: readonly StepKind[] = ["validation", "ledger", "revocation", "infisical", "heroku", "github", "command", "health", "audit", "other"];
 
 export function stepKind(type: string): StepKind {
     if (type.endsWith("anthropic:KeyValidation")) return "validation";
+    if (type.endsWith("anthropic:KeyLedger")) return "ledger";
     if (type.endsWith("infisical:Secret")) return "infisical";
     if (type.endsWith("heroku:ConfigVars")) return "heroku";
     if (type.startsWith("github:index/actions")) return "github";
@@ -21,6 +22,7 @@ export function stepKind(type: string): StepKind {
 
 export const STEP_LABELS: Readonly<Record<StepKind, string>> = {
     validation: "validation",
+    ledger: "key ledger",
     infisical: "Infisical",
     heroku: "Heroku",
     github: "GitHub secret",
@@ -60,6 +62,8 @@ export function stepTarget(kind: StepKind, inputs: Readonly<Record<string, unkno
             const releases = Array.isArray(inputs.herokuReleases) ? inputs.herokuReleases.length : 0;
             return `${urls} URL${urls === 1 ? "" : "s"}, ${releases} Heroku release${releases === 1 ? "" : "s"}`;
         }
+        case "ledger":
+            return "keys on consumers, until proven dead";
         case "revocation":
             return `${str(inputs.mode)}${inputs.emergency === true ? " (emergency, before fan-out)" : ""}`;
         case "audit": {
