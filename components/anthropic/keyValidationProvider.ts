@@ -7,6 +7,7 @@ import { DEFAULT_ANTHROPIC_BASE_URL } from "./client";
 import { MinimumLimits } from "./rateLimits";
 import { checkPreviousKey, KeyValidationInputs, validateKey, ValidationFacts } from "./validateKey";
 import { UNKNOWN } from "../dynamic/unknown";
+import { normalizeApiRoot, normalizeUrlInput } from "../http/urls";
 
 /**
  * The dynamic provider behind `pulumi-nodejs:dynamic/anthropic:KeyValidation`.
@@ -81,7 +82,7 @@ export function normalizeInputs(props: Props): KeyValidationInputs {
         model: str("model") ?? DEFAULT_MODEL,
         maxTokens: num("maxTokens") ?? DEFAULT_MAX_TOKENS,
         maxRetrySeconds: num("maxRetrySeconds") ?? DEFAULT_MAX_RETRY_SECONDS,
-        baseUrl: (str("baseUrl") ?? DEFAULT_ANTHROPIC_BASE_URL).replace(/\/+$/, ""),
+        baseUrl: normalizeApiRoot(str("baseUrl") ?? DEFAULT_ANTHROPIC_BASE_URL),
         workspace: str("workspace"),
         keyId: str("keyId"),
         minimumLimits: limits && typeof limits === "object" ? limits : undefined,
@@ -123,7 +124,8 @@ export const keyValidationProvider: pulumi.dynamic.ResourceProvider = {
             model: news.model ?? DEFAULT_MODEL,
             maxTokens: news.maxTokens ?? DEFAULT_MAX_TOKENS,
             maxRetrySeconds: news.maxRetrySeconds ?? DEFAULT_MAX_RETRY_SECONDS,
-            baseUrl: news.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL,
+            // The outputs hold the normal form: so must the inputs, or `http://x/` would differ from it forever.
+            baseUrl: normalizeUrlInput(news.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL, normalizeApiRoot),
         };
 
         const apiKey = news.apiKey;
@@ -186,7 +188,9 @@ export const keyValidationProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
-        const changed = MEANINGFUL_INPUTS.filter((k) => isUnknown(news[k]) || !sameValue(olds[k], news[k]));
+        // baseUrl compared in its normal form, as check writes it (state may hold another spelling).
+        const comparable = (k: string, v: unknown) => (k === "baseUrl" ? normalizeUrlInput(v ?? DEFAULT_ANTHROPIC_BASE_URL, normalizeApiRoot) : v);
+        const changed = MEANINGFUL_INPUTS.filter((k) => isUnknown(news[k]) || !sameValue(comparable(k, olds[k]), comparable(k, news[k])));
         // keyId is also an output (the id the Admin API found): only a configured keyId can differ.
         if (news.keyId !== undefined && news.keyId !== null && (isUnknown(news.keyId) || news.keyId !== olds.keyId)) changed.push("keyId");
         if (typeof news.apiKey === "string" && !isUnknown(news.apiKey) && typeof olds.apiKey === "string" && news.apiKey !== olds.apiKey && !changed.includes("fingerprint")) {

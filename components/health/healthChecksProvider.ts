@@ -4,6 +4,7 @@ import { isFingerprint } from "../domain/fingerprint";
 import { redact } from "../domain/keyFormat";
 import { waitForHerokuRelease } from "../heroku/herokuApi";
 import { HttpClient, summarizeBody } from "../http/httpClient";
+import { normalizeEndpointUrl, normalizeUrlInput } from "../http/urls";
 import { evaluateCondition, parseCondition } from "./condition";
 import { UNKNOWN } from "../dynamic/unknown";
 
@@ -118,7 +119,7 @@ export const healthChecksProvider: dynamic.ResourceProvider = {
             if (v !== undefined && v !== null && known(v) && (typeof v !== "number" || !(v > 0) || v > 3600)) fail(field, `${field} must be a number of seconds above 0 and at most 3600`);
         }
         for (const problem of auditContextProblems(news.audit, (v) => !known(v))) fail("audit", problem);
-        return { inputs: news, failures };
+        return { inputs: { ...news, ...(Array.isArray(news.checks) ? { checks: news.checks.map(withNormalUrl) } : {}) }, failures };
     },
 
     async diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
@@ -265,7 +266,7 @@ function checksOf(value: unknown): NormalizedCheck[] {
     return value
         .filter((c): c is Props => !!c && typeof c === "object" && typeof (c as Props).url === "string")
         .map((c) => ({
-            url: c.url as string,
+            url: normalizeEndpointUrl(c.url as string),
             ...(typeof c.expect === "string" && c.expect.trim() ? { expect: c.expect.trim() } : {}),
             timeoutSeconds: secondsOf(c.timeoutSeconds, DEFAULT_TIMEOUT_SECONDS),
             intervalSeconds: secondsOf(c.intervalSeconds, DEFAULT_INTERVAL_SECONDS),
@@ -295,6 +296,13 @@ function newReleases(olds: unknown, news: unknown): boolean {
     const key = (r: unknown) => `${(r as Props).app}@${(r as Props).releaseVersion}`;
     const before = new Set(releasesToWaitFor(olds, false).map(key));
     return releasesToWaitFor(news, false).some((r) => !before.has(key(r)));
+}
+
+/** A check with its URL in the form `fetch` requests (`http://x` and `http://x/` are one endpoint). */
+function withNormalUrl(check: unknown): unknown {
+    if (!check || typeof check !== "object" || Array.isArray(check)) return check;
+    const c = check as Props;
+    return "url" in c ? { ...c, url: normalizeUrlInput(c.url, normalizeEndpointUrl) } : c;
 }
 
 function canonicalChecks(value: unknown): string {

@@ -1,5 +1,6 @@
 import { redact } from "../domain/keyFormat";
 import { HttpClient, HttpResponse, parseJson } from "../http/httpClient";
+import { normalizeApiRoot } from "../http/urls";
 
 /**
  * A small client for the parts of Heroku's Platform API v3 that the rotation needs: an app's config vars
@@ -264,8 +265,7 @@ function transportErrorOf(err: unknown, step: string, app: string, secrets: read
 
 /** Removes trailing slashes; the default is Heroku's public endpoint. */
 export function normalizeApiUrl(apiUrl: string | undefined): string {
-    const url = (apiUrl ?? "").trim() || HEROKU_API_URL;
-    return url.replace(/\/+$/, "");
+    return normalizeApiRoot((apiUrl ?? "").trim() || HEROKU_API_URL);
 }
 
 function configVarsOf(res: HttpResponse, app: string, secrets: readonly string[]): ConfigVars {

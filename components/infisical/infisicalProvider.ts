@@ -9,6 +9,7 @@ import {
     SecretLocation,
 } from "./infisicalClient";
 import { UNKNOWN } from "../dynamic/unknown";
+import { normalizeApiRoot, normalizeUrlInput } from "../http/urls";
 
 /**
  * The dynamic provider behind `pulumi-nodejs:dynamic/infisical:Secret`: the Anthropic key in Infisical,
@@ -101,7 +102,14 @@ export function keyCheck(raw: string): { value: string; problem?: KeyProblem } {
 }
 
 function normalizeSiteUrl(raw: string): string {
-    return raw.trim().replace(/\/+$/, "");
+    return normalizeApiRoot(raw);
+}
+
+/** A location property in the form check gives it, so state written in another spelling is not a replacement. */
+function comparableLocation(property: (typeof LOCATION_PROPERTIES)[number], value: unknown): unknown {
+    if (property === "siteUrl") return normalizeUrlInput(value, normalizeSiteUrl);
+    if (property === "secretPath") return normalizeUrlInput(value, normalizeSecretPath);
+    return value;
 }
 
 function normalizeSecretPath(raw: string): string {
@@ -207,7 +215,7 @@ export const infisicalSecretProvider: dynamic.ResourceProvider = {
 
     /** Offline: a different location replaces the resource; a different key (by fingerprint) updates it. */
     async diff(_id: string, olds: InfisicalSecretOutputs, news: InfisicalSecretInputs): Promise<dynamic.DiffResult> {
-        const replaces = LOCATION_PROPERTIES.filter((p) => news[p] === UNKNOWN || olds[p] !== news[p]);
+        const replaces = LOCATION_PROPERTIES.filter((p) => news[p] === UNKNOWN || comparableLocation(p, olds[p]) !== comparableLocation(p, news[p]));
         const keyChanged = news.fingerprint === UNKNOWN || news.apiKey === UNKNOWN || olds.fingerprint !== news.fingerprint;
         const flagChanged = (olds.removeOnDelete ?? false) !== (news.removeOnDelete ?? false);
         return {

@@ -1,5 +1,6 @@
 import { redact } from "../domain/keyFormat";
 import { HttpClient, parseJson } from "../http/httpClient";
+import { normalizeApiRoot } from "../http/urls";
 
 /**
  * The proof that a key is dead: `GET /v1/models?limit=1` with the key in `x-api-key` (the cheapest call:
@@ -93,5 +94,5 @@ export async function proveDead(key: string, options: ProveDeadOptions): Promise
 }
 
 export function normalizeBaseUrl(url: string | undefined): string {
-    return ((url ?? "").trim() || DEFAULT_ANTHROPIC_URL).replace(/\/+$/, "");
+    return normalizeApiRoot((url ?? "").trim() || DEFAULT_ANTHROPIC_URL);
 }
