@@ -2,6 +2,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { fingerprint, isFingerprint } from "../domain/fingerprint";
 import { redact } from "../domain/keyFormat";
 import { UNKNOWN } from "../dynamic/unknown";
+import { normalizeApiRoot, normalizeUrlInput } from "../http/urls";
 import { normalizeBaseUrl, probeKey } from "./keyProof";
 import { mergeRetired, publicInfo, RetiredKey, retiredKeysOf, RetiredKeyInfo } from "./retiredKeys";
 
@@ -75,6 +76,8 @@ export const keyLedgerProvider: dynamic.ResourceProvider = {
         }
         const inputs: Props = { ...news };
         if (typeof apiKey === "string" && known(apiKey)) inputs.apiKey = apiKey.trim();
+        // The normal form the outputs hold (diff compares that form too).
+        if (typeof baseUrl === "string" && baseUrl !== "") inputs.baseUrl = normalizeUrlInput(baseUrl, normalizeApiRoot);
         return { inputs, failures };
     },
 

@@ -7,6 +7,7 @@ import { healthChecksProvider } from "../../components/health/healthChecksProvid
 import { herokuConfigVarsProvider } from "../../components/heroku/herokuConfigVarsProvider";
 import { normalizeApiRoot, normalizeEndpointUrl, normalizeUrlInput } from "../../components/http/urls";
 import { infisicalSecretProvider } from "../../components/infisical/infisicalProvider";
+import { keyLedgerProvider } from "../../components/revocation/keyLedgerProvider";
 import { previousKeyRevocationProvider } from "../../components/revocation/previousKeyRevocationProvider";
 import { makeApiKey } from "../../offline/emulators/keys";
 
@@ -44,6 +45,12 @@ const CASES: Record<string, UrlCase> = {
         inputs: (url) => ({ apiKey: key, fingerprint: fp, mode: "verify", emergency: false, baseUrl: url }),
         urlOf: (c) => c.baseUrl,
         stateOf: (c) => ({ ...c, previousFingerprint: null, result: "no previous key" }),
+    },
+    "KeyLedger (baseUrl)": {
+        provider: keyLedgerProvider,
+        inputs: (url) => ({ apiKey: key, fingerprint: fp, baseUrl: url }),
+        urlOf: (c) => c.baseUrl,
+        stateOf: (c) => ({ ...c, keyId: null, since: "2026-11-23T10:00:00Z", previousFingerprint: null, retiredKeys: [], retired: [], dropped: [] }),
     },
     "Infisical Secret (siteUrl)": {
         provider: infisicalSecretProvider,
