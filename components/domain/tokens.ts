@@ -15,4 +15,12 @@ export const TYPE_PREVIOUS_KEY_REVOCATION = "pulumi-nodejs:dynamic/anthropic:Pre
  */
 export const TYPE_KEY_LEDGER = "pulumi-nodejs:dynamic/anthropic:KeyLedger";
 
+/**
+ * The default provider of every dynamic resource. The engine hands it the program's whole stack config as its
+ * inputs (so dynamic providers can read config), the encrypted `apiKey` included, kept secret in state like the
+ * config value itself. It writes nothing anywhere: policies accept the key in exactly this one property.
+ */
+export const TYPE_DYNAMIC_PROVIDER = "pulumi:providers:pulumi-nodejs";
+export const STACK_CONFIG_API_KEY = "anthropic-key-rotation:apiKey";
+
 export const GITHUB_SECRET_TYPES: readonly string[] = [TYPE_GITHUB_REPO_SECRET, TYPE_GITHUB_ENV_SECRET, TYPE_GITHUB_ORG_SECRET];

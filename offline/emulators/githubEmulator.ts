@@ -79,6 +79,14 @@ export class GithubEmulator {
         return this.secrets.get(`${scope}|${name.toUpperCase()}`);
     }
 
+    /** Sets a secret "from the GitHub UI" (out of band): a new value and a new `updated_at`, i.e. drift. */
+    setOutOfBand(scope: string, name: string, value: string): void {
+        const storeKey = `${scope}|${name.toUpperCase()}`;
+        const existing = this.secrets.get(storeKey);
+        const now = new Date(Math.max(Date.now(), existing ? Date.parse(existing.updatedAt) + 1000 : 0)).toISOString();
+        this.secrets.set(storeKey, { scope, name: name.toUpperCase(), value, createdAt: existing?.createdAt ?? now, updatedAt: now, visibility: existing?.visibility });
+    }
+
     private keyFor(scope: string): KeyPair {
         let pair = this.keys.get(scope);
         if (!pair) {

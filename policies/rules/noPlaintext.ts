@@ -19,6 +19,8 @@ import {
     TYPE_KEY_LEDGER,
     TYPE_KEY_VALIDATION,
     TYPE_PREVIOUS_KEY_REVOCATION,
+    TYPE_DYNAMIC_PROVIDER,
+    STACK_CONFIG_API_KEY,
 } from "../../components/domain";
 import {
     ConfigSpec,
@@ -43,6 +45,8 @@ export const DEFAULT_ALLOWED_PROPERTIES: Readonly<Record<string, readonly string
     [TYPE_COMMAND]: ["environment"],
     [TYPE_PREVIOUS_KEY_REVOCATION]: ["apiKey", "retiredKeys"],
     [TYPE_KEY_LEDGER]: ["apiKey"],
+    // Found by the real engine: the stack config it passes to the dynamic providers' default provider.
+    [TYPE_DYNAMIC_PROVIDER]: [STACK_CONFIG_API_KEY],
 };
 
 export interface NoPlaintextConfig {

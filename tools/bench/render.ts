@@ -13,6 +13,7 @@ function sizeRows(sizes: readonly BenchSize[], phase: BenchRun["phase"]): string
             [
                 r.ok ? "" : "✖",
                 String(z.n),
+                z.engine === "pulumi-cli" ? "pulumi CLI" : "harness",
                 formatMs(r.totalMs),
                 formatMs(r.startupMs),
                 formatMs(r.path.spanMs),
@@ -27,11 +28,12 @@ function sizeRows(sizes: readonly BenchSize[], phase: BenchRun["phase"]): string
 
 export function renderBench(sizes: readonly BenchSize[], s: Style, totalMs: number): string {
     const out: string[] = [];
-    out.push(`${s.bold("Anthropic key rotation · fan-out benchmark")} ${s.dim(`(${BENCH_LATENCY_MS} ms per emulated API call, engine-free harness, policies off)`)}`);
+    out.push(`${s.bold("Anthropic key rotation · fan-out benchmark")} ${s.dim(`(${BENCH_LATENCY_MS} ms per emulated API call, ${[...new Set(sizes.map((z) => (z.engine === "pulumi-cli" ? "real Pulumi CLI" : "engine-free harness")))].join(" and ")}, policies off)`)}`);
     out.push(s.dim("  N Heroku apps (one config var each) + N GitHub secrets over min(N, 10) repositories, 1 Infisical secret, 1 health URL."));
     const columns = [
         { header: " " },
         { header: "N", align: "right" as const },
+        { header: "ENGINE" },
         { header: "RUN TOTAL", align: "right" as const },
         { header: "STARTUP", align: "right" as const },
         { header: "DEPLOYMENT", align: "right" as const },

@@ -2,7 +2,9 @@ import { mkdtempSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { Sandbox } from "../../offline/harness/sandbox";
+import { cliRunner } from "../rehearse/cliRunner";
 import { harnessRunner } from "../rehearse/harnessRunner";
+import type { LocatedCli } from "../toolchain/locate";
 import { sandboxTargets } from "../rehearse/observe";
 import { isRotationStep } from "../rehearse/steps";
 import type { Phase, PhaseResult } from "../rehearse/types";
@@ -39,8 +41,12 @@ export interface BenchRun {
     readonly herokuLeadMs?: { readonly median: number; readonly max: number };
 }
 
+/** Which engine ran a size: the engine-free harness, or the real Pulumi CLI (`npm run toolchain`'s or PATH's). */
+export type BenchEngine = "harness" | "pulumi-cli";
+
 export interface BenchSize {
     readonly n: number;
+    readonly engine: BenchEngine;
     readonly herokuApps: number;
     readonly githubSecrets: number;
     readonly repositories: number;
@@ -139,7 +145,8 @@ function summarize(result: PhaseResult, calls: readonly LoggedCall[], releases: 
     };
 }
 
-export async function benchSize(n: number, progress: (line: string) => void = () => undefined): Promise<BenchSize> {
+export async function benchSize(n: number, progress: (line: string) => void = () => undefined, cli?: LocatedCli): Promise<BenchSize> {
+    const engine: BenchEngine = cli ? "pulumi-cli" : "harness";
     const apps = benchApps(n);
     const sb = await Sandbox.start({ latencyMs: BENCH_LATENCY_MS, herokuApps: apps });
     const problems: string[] = [];
@@ -147,9 +154,10 @@ export async function benchSize(n: number, progress: (line: string) => void = ()
     try {
         const dir = mkdtempSync(join(tmpdir(), `akr-bench-${n}-`));
         const targets = benchTargets(sb, apps);
-        const runner = harnessRunner(sb, dir, { auditLog: join(dir, "audit", "rotations.jsonl"), targets });
+        const config = { auditLog: join(dir, "audit", "rotations.jsonl"), targets };
+        const runner = cli ? await cliRunner(sb, dir, config, cli) : harnessRunner(sb, dir, config);
         for (const [phase, key] of [["adopt", sb.createKey().value], ["rotate", sb.createKey().value]] as const) {
-            progress(`▸ N=${n}: ${phase === "adopt" ? "pulumi up with key A (create path)" : "pulumi up with key B (rotation)"} …`);
+            progress(`▸ N=${n} (${engine}): ${phase === "adopt" ? "pulumi up with key A (create path)" : "pulumi up with key B (rotation)"} …`);
             const from = sb.servers.map((s) => s.requests.length);
             const releases = Object.fromEntries(apps.map((a) => [a, sb.heroku.releaseCount(a)]));
             const fetches = [...sb.github.publicKeyFetches.values()].reduce((a, b) => a + b, 0);
@@ -169,5 +177,5 @@ export async function benchSize(n: number, progress: (line: string) => void = ()
     } finally {
         await sb.stop();
     }
-    return { n, herokuApps: n, githubSecrets: n, repositories: Math.min(n, REPOSITORIES_MAX), runs, problems };
+    return { n, engine, herokuApps: n, githubSecrets: n, repositories: Math.min(n, REPOSITORIES_MAX), runs, problems };
 }

@@ -25,7 +25,7 @@ import type { PhaseResource, PhaseRunner } from "./types";
  */
 
 /** A throw-away copy of the project whose sandbox stack file points at the emulators. */
-function makeProject(dir: string, config: Readonly<Record<string, unknown>>): string {
+export function makeProject(dir: string, config: Readonly<Record<string, unknown>>): string {
     const project = join(dir, "project");
     mkdirSync(project, { recursive: true });
     copyFileSync(join(PROJECT_ROOT, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
