@@ -5,11 +5,15 @@ import { fingerprint } from "../../components/domain/fingerprint";
 import { AnthropicEmulator, EmulatedKey, KeyOptions } from "../../offline/emulators/anthropicEmulator";
 import { describeFinding, scanForLeaks } from "../support/leakScan";
 
-/** Retries in milliseconds, not seconds: every retry test stays well under a second. */
+/**
+ * Retries in milliseconds, not seconds: every retry test stays well under a second. The attempt timeout stays
+ * generous (5 s), so a loopback answer delayed by a loaded machine is never cut off and retried, which would
+ * change the number of calls a test expects; a test of a hung request sets a shorter one itself.
+ */
 export function useFastRetries(): void {
     process.env.ANTHROPIC_KEY_ROTATION_RETRY_BASE_MS = "5";
     process.env.ANTHROPIC_KEY_ROTATION_RETRY_MAX_DELAY_MS = "20";
-    process.env.ANTHROPIC_KEY_ROTATION_ATTEMPT_TIMEOUT_MS = "400";
+    process.env.ANTHROPIC_KEY_ROTATION_ATTEMPT_TIMEOUT_MS = "5000";
     delete process.env.ANTHROPIC_KEY_ROTATION_RETRY_MAX_TOTAL_MS;
     delete process.env.ANTHROPIC_KEY_ROTATION_RETRY_MAX_ATTEMPTS;
 }

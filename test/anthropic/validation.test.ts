@@ -145,10 +145,16 @@ describe.each(modes)("failures, %s mode", (mode) => {
     });
 
     it("a dropped connection and a hung request are retried", async () => {
-        emulator.injectFault({ ...where, fault: { kind: "drop" } });
-        emulator.injectFault({ ...where, fault: { kind: "hang" } });
-        await provider.create(inputsFor(emulator, key.value, { mode }));
-        expect(emulator.calls({ fingerprint: key.fingerprint }).map((c) => c.outcome)).toEqual(["dropped", "hung", 200]);
+        // The hung attempt is cut off by the attempt timeout; 1.5 s leaves the answer after it ample time on a loaded machine.
+        const restore = withRetryEnv({ ANTHROPIC_KEY_ROTATION_ATTEMPT_TIMEOUT_MS: "1500" });
+        try {
+            emulator.injectFault({ ...where, fault: { kind: "drop" } });
+            emulator.injectFault({ ...where, fault: { kind: "hang" } });
+            await provider.create(inputsFor(emulator, key.value, { mode }));
+            expect(emulator.calls({ fingerprint: key.fingerprint }).map((c) => c.outcome)).toEqual(["dropped", "hung", 200]);
+        } finally {
+            restore();
+        }
     });
 
     it("529 every time: retries until the attempts are spent, then fails clearly", async () => {
