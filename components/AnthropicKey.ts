@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KeyValidation } from "./anthropic/keyValidation";
+import { releaseAfterValidation, validationReceipt } from "./anthropic/validationReceipt";
 import type { AuditContext } from "./audit/auditLog";
 import { RotationAudit } from "./audit/rotationAudit";
 import { commandTargetLabel, createCommandTarget } from "./commands/commandTarget";
@@ -115,6 +116,10 @@ export class AnthropicKey extends pulumi.ComponentResource {
             audit,
         };
         const summaries: TargetSummary[] = [];
+        // Consumers take the key's receipt, or the key released with it, from the validation's output: none can
+        // be written before the validation passed, nor with another key (components/anthropic/validationReceipt.ts).
+        const receipt = validationReceipt(this.validation, fingerprint, `${name}-validation`);
+        const releasedKey = releaseAfterValidation(apiKey, receipt);
 
         // Emergency: the previous key is compromised, so it dies first, before anything else is written.
         const emergencyRevocation = args.emergency
@@ -136,6 +141,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
                     removeOnDelete: t.removeOnDelete,
                     apiKey,
                     fingerprint,
+                    validatedFingerprint: receipt,
                     audit,
                 },
                 { ...child, dependsOn: afterValidation },
@@ -148,7 +154,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
             summaries.push({ kind: "heroku", target: `heroku app ${t.app} (${t.vars.join(", ")})`, fingerprint });
             return new HerokuConfigVars(
                 `${name}-heroku-${t.app}`,
-                { app: t.app, vars: t.vars, apiKey, fingerprint, apiUrl: endpoints.heroku, removeOnDelete: t.removeOnDelete, audit },
+                { app: t.app, vars: t.vars, apiKey, fingerprint, validatedFingerprint: receipt, apiUrl: endpoints.heroku, removeOnDelete: t.removeOnDelete, audit },
                 { ...child, dependsOn: afterRecord },
             );
         });
@@ -156,14 +162,14 @@ export class AnthropicKey extends pulumi.ComponentResource {
         const githubSecrets = args.targets.github.map((t) => {
             summaries.push({ kind: "github", target: githubTargetLabel(t), fingerprint });
             const where = "organization" in t ? `org-${t.organization}` : `${t.repository}${t.environment ? `-env-${t.environment}` : ""}`;
-            return createGithubSecret(`${name}-github-${slug(`${where}-${t.secretName}`)}`, { target: t, apiKey, defaultOwner: args.githubOwner, baseUrl: endpoints.github }, providers, {
+            return createGithubSecret(`${name}-github-${slug(`${where}-${t.secretName}`)}`, { target: t, apiKey: releasedKey, defaultOwner: args.githubOwner, baseUrl: endpoints.github }, providers, {
                 ...child,
                 dependsOn: afterRecord,
             });
         });
         const commands = args.targets.commands.map((t) => {
             summaries.push({ kind: "command", target: commandTargetLabel(t), fingerprint });
-            return createCommandTarget(`${name}-command-${t.name}`, { target: t, apiKey, fingerprint }, { ...child, dependsOn: afterRecord });
+            return createCommandTarget(`${name}-command-${t.name}`, { target: t, apiKey: releasedKey, fingerprint }, { ...child, dependsOn: afterRecord });
         });
         const consumers: pulumi.Resource[] = [...records, ...heroku, ...githubSecrets, ...commands];
 

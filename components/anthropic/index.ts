@@ -8,3 +8,4 @@ export * from "./adminChecks";
 export * from "./validateKey";
 export * from "./keyValidationProvider";
 export * from "./keyValidation";
+export * from "./validationReceipt";

@@ -9,8 +9,9 @@ import type { MinimumLimits, RateLimits } from "./rateLimits";
 
 /**
  * `pulumi-nodejs:dynamic/anthropic:KeyValidation`: proves the new key works before anything is propagated.
- * Every fan-out resource must depend on it (`dependsOn: [validation]`): when validation fails it throws, and
- * the engine then writes nothing downstream.
+ * Every fan-out resource must depend on it: when validation fails it throws, and the engine then writes nothing
+ * downstream. Consumers take its receipt (`validatedFingerprint`, set only once the key passed) or the key
+ * released with it (validationReceipt.ts), so they cannot be written before it even without `dependsOn`.
  *
  * The policy pack reads the inputs `keyName`, `environment`, `createdAt`, `fingerprint`, `mode`, `model`,
  * `maxTokens`; defaults are filled in here so the registered inputs always carry them.
@@ -61,6 +62,11 @@ export class KeyValidation extends pulumi.dynamic.Resource {
     declare readonly minimumLimits: pulumi.Output<MinimumLimits | undefined>;
     /** RFC 3339 time the key passed. */
     declare readonly validatedAt: pulumi.Output<string>;
+    /**
+     * The validation receipt: the fingerprint of the key that passed, set only once it has (unknown in a preview
+     * that re-validates). Consumers take it as an input, so none can be written before the key passed.
+     */
+    declare readonly validatedFingerprint: pulumi.Output<string>;
     /** `request-id` of the successful validation call. */
     declare readonly requestId: pulumi.Output<string | undefined>;
     /** Model that answered (messages) or the model's canonical id (models). */
@@ -98,6 +104,7 @@ export class KeyValidation extends pulumi.dynamic.Resource {
                 keyId: args.keyId,
                 minimumLimits: args.minimumLimits,
                 validatedAt: undefined,
+                validatedFingerprint: undefined,
                 requestId: undefined,
                 respondingModel: undefined,
                 usage: undefined,

@@ -36,6 +36,8 @@ export const MEANINGFUL_INPUTS: readonly string[] = [
 ];
 
 export interface KeyValidationOutputs extends KeyValidationInputs, ValidationFacts {
+    /** The validation receipt: the fingerprint of the key that passed (components/domain/receipt.ts). */
+    readonly validatedFingerprint: string;
     /** Whether the key being replaced still answered (SOP step 1; rollback possible). Update only. */
     readonly previousKeyValid?: boolean;
     readonly previousFingerprint?: string;
@@ -93,6 +95,8 @@ function outputsOf(inputs: KeyValidationInputs, facts: ValidationFacts, previous
     return withoutUndefined({
         ...inputs,
         ...facts,
+        // The receipt: only a key that has just passed gets one (components/domain/receipt.ts).
+        validatedFingerprint: inputs.fingerprint,
         previousKeyValid: previous.valid,
         previousFingerprint: previous.fingerprint,
     });
@@ -196,6 +200,8 @@ export const keyValidationProvider: pulumi.dynamic.ResourceProvider = {
         if (typeof news.apiKey === "string" && !isUnknown(news.apiKey) && typeof olds.apiKey === "string" && news.apiKey !== olds.apiKey && !changed.includes("fingerprint")) {
             changed.push("fingerprint");
         }
+        // State written before receipts existed has none: validate once more so the consumers get theirs.
+        if (typeof olds.validatedFingerprint !== "string" || olds.validatedFingerprint !== olds.fingerprint) changed.push("validatedFingerprint");
         return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },
 

@@ -5,3 +5,4 @@ export * from "./keyName";
 export * from "./rotationAge";
 export * from "./names";
 export * from "./tokens";
+export * from "./receipt";

@@ -25,6 +25,11 @@ export interface HerokuConfigVarsArgs {
     readonly apiKey: pulumi.Input<string>;
     /** fingerprint(apiKey) from components/domain: shown in previews as old → new. */
     readonly fingerprint: pulumi.Input<string>;
+    /**
+     * The KeyValidation's `validatedFingerprint` output (components/domain/receipt.ts): the vars are written only
+     * after the key passed, and check refuses a receipt for another key. Required by the validated-before-fanout policy.
+     */
+    readonly validatedFingerprint?: pulumi.Input<string>;
     /** Platform API base URL; default https://api.heroku.com (tests point it at the emulator). */
     readonly apiUrl?: pulumi.Input<string | undefined>;
     /** Set the vars to null on `pulumi destroy` (default false: leave them; removing a live key is an outage). */

@@ -4,6 +4,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { fingerprint, isFingerprint } from "../domain/fingerprint";
 import { describeKeyProblem, keyProblemOf, redact } from "../domain/keyFormat";
 import { herokuVarNameProblem } from "../domain/names";
+import { receiptProblem, VALIDATION_RECEIPT_INPUT } from "../domain/receipt";
 import { ConfigVarChanges, ConfigVars, HerokuApi, herokuApiError, HEROKU_API_URL, isHerokuApiError, normalizeApiUrl, STEP_CONFIG_VARS } from "./herokuApi";
 import { UNKNOWN } from "../dynamic/unknown";
 
@@ -137,11 +138,17 @@ export const herokuConfigVarsProvider: dynamic.ResourceProvider = {
         const removeOnDelete = news.removeOnDelete === undefined || news.removeOnDelete === null ? false : news.removeOnDelete;
         if (known(removeOnDelete) && typeof removeOnDelete !== "boolean") fail("removeOnDelete", "removeOnDelete must be true or false");
 
+        // The validation receipt, when given: it must vouch for the key these vars would receive.
+        const receipt = news[VALIDATION_RECEIPT_INPUT];
+        const hasReceipt = receipt !== undefined && receipt !== null;
+        const receiptIssue = hasReceipt ? receiptProblem(receipt, fp, (v) => !known(v)) : undefined;
+        if (receiptIssue) fail(VALIDATION_RECEIPT_INPUT, receiptIssue);
+
         // The audit context must survive check: create/update record a secret.rotate.failed line from it.
         for (const problem of auditContextProblems(news.audit, (v) => !known(v))) fail("audit", problem);
         const audit = news.audit === undefined || news.audit === null ? {} : { audit: news.audit };
 
-        return { inputs: { app, vars, apiKey, fingerprint: fp, apiUrl, removeOnDelete, ...audit }, failures };
+        return { inputs: { app, vars, apiKey, fingerprint: fp, apiUrl, removeOnDelete, ...(hasReceipt ? { [VALIDATION_RECEIPT_INPUT]: receipt } : {}), ...audit }, failures };
     },
 
     async diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {

@@ -2,6 +2,7 @@ import { auditedStep } from "../audit/auditedStep";
 import type { dynamic } from "@pulumi/pulumi";
 import { checkApiKey, describeKeyProblem, KeyProblem } from "../domain/keyFormat";
 import { fingerprint as fingerprintOf, isFingerprint } from "../domain/fingerprint";
+import { receiptProblem, VALIDATION_RECEIPT_INPUT } from "../domain/receipt";
 import {
     DEFAULT_INFISICAL_SECRET_PATH,
     DEFAULT_INFISICAL_SITE_URL,
@@ -35,6 +36,8 @@ export interface InfisicalSecretInputs {
     readonly fingerprint: string;
     /** Delete the secret from Infisical on destroy/replace. Default false: it is the record, with history. */
     readonly removeOnDelete: boolean;
+    /** The KeyValidation's receipt for the key (components/domain/receipt.ts); checked, never written anywhere. */
+    readonly validatedFingerprint?: string;
 }
 
 export interface InfisicalSecretOutputs extends InfisicalSecretInputs {
@@ -201,6 +204,14 @@ export const infisicalSecretProvider: dynamic.ResourceProvider = {
             else if (keyValue !== undefined && fingerprintOf(keyValue) !== given) {
                 fail("fingerprint", "does not match apiKey; pass fingerprint(apiKey) of the same (trimmed) key, or leave it out");
             }
+        }
+
+        // The validation receipt, when given: it must vouch for the key this secret would receive.
+        const receipt = news[VALIDATION_RECEIPT_INPUT];
+        if (receipt === undefined || receipt === null) delete inputs[VALIDATION_RECEIPT_INPUT];
+        else {
+            const issue = receiptProblem(receipt, inputs.fingerprint, (v) => !known(v));
+            if (issue) fail(VALIDATION_RECEIPT_INPUT, issue);
         }
 
         const removeOnDelete = news.removeOnDelete;

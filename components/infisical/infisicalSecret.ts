@@ -28,6 +28,11 @@ export interface InfisicalSecretArgs {
     readonly apiKey: pulumi.Input<string>;
     /** fingerprint(apiKey) as plain text (shown in previews); computed by `check` when left out. */
     readonly fingerprint?: pulumi.Input<string>;
+    /**
+     * The KeyValidation's `validatedFingerprint` output (components/domain/receipt.ts): the secret is written only
+     * after the key passed, and check refuses a receipt for another key. Required by the validated-before-fanout policy.
+     */
+    readonly validatedFingerprint?: pulumi.Input<string>;
     /** Delete the secret from Infisical on destroy / replace. Default false: it is the record, with history. */
     readonly removeOnDelete?: pulumi.Input<boolean>;
     /** Where a failure of this step is recorded (`secret.rotate.failed`); plain values, never the key. */
@@ -69,6 +74,7 @@ export class InfisicalSecret extends pulumi.dynamic.Resource {
                 apiKey: pulumi.secret(args.apiKey),
                 audit: args.audit,
                 fingerprint: args.fingerprint,
+                validatedFingerprint: args.validatedFingerprint,
                 removeOnDelete: args.removeOnDelete ?? false,
                 version: undefined,
                 remoteFingerprint: undefined,

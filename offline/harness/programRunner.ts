@@ -166,8 +166,10 @@ async function carryOut(reg: Registration): Promise<{ id: string; outputs: Recor
             return { id: created.id, outputs: created.properties, secretKeys };
         }
         if (job.preview) {
+            // A dynamic provider does no preview: the engine takes the checked inputs as the outputs, so every
+            // output-only property (a validation receipt, a release number) is unknown to the program.
             record({ op: "update", oldFingerprint, newFingerprint: fp(news) });
-            return { id: prior.id, outputs: { ...prior.outputs, ...news }, secretKeys };
+            return { id: prior.id, outputs: news, secretKeys };
         }
         const updated = await h.update(prior.id, reg.urn, prior.outputs as Props, news);
         record({ op: "update", oldFingerprint, newFingerprint: fp(news) });

@@ -86,7 +86,7 @@ describe("check (offline)", () => {
 });
 
 describe("diff (offline)", () => {
-    const olds = () => ({ ...inputsFor(emulator, key.value), keyId: key.id, keyStatus: "active", validatedAt: "2026-11-23T10:00:00Z" });
+    const olds = () => ({ ...inputsFor(emulator, key.value), keyId: key.id, keyStatus: "active", validatedAt: "2026-11-23T10:00:00Z", validatedFingerprint: key.fingerprint });
 
     it("no change when nothing meaningful changed (the discovered keyId output does not count)", async () => {
         const before = emulator.server.requests.length;
@@ -113,6 +113,12 @@ describe("diff (offline)", () => {
     ])("%s changes → update", async (_label, change) => {
         const d = await provider.diff!("id", olds(), { ...inputsFor(emulator, key.value), ...change });
         expect(d.changes).toBe(true);
+    });
+
+    it("state without a validation receipt (written before receipts existed) is validated once more", async () => {
+        const { validatedFingerprint: _receipt, ...before } = olds();
+        void _receipt;
+        expect((await provider.diff!("id", before, inputsFor(emulator, key.value))).changes).toBe(true);
     });
 
     it("minimumLimits compare by value, not by key order", async () => {

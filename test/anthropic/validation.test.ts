@@ -49,6 +49,7 @@ describe("a working key passes", () => {
         });
         expect(outs.adminChecks).toBe(ADMIN_CHECKS_SKIPPED);
         expect(outs.validatedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+        expect(outs.validatedFingerprint).toBe(key.fingerprint); // the receipt consumers take as an input
         expect(outs.apiKey).toBe(key.value);
         expect(outs).toMatchObject({ keyName: "raxx-prod-agents-2026-11-23", environment: "prod", createdAt: "2026-11-23", fingerprint: key.fingerprint, mode: "messages", model: "claude-haiku-4-5", maxTokens: 10 });
         const calls = emulator.calls({ fingerprint: key.fingerprint });

@@ -136,6 +136,19 @@ describe("check", () => {
         const { failures } = await provider.check!({}, { ...inputs(newKey), apiKey: UNKNOWN, fingerprint: UNKNOWN, vars: [UNKNOWN] });
         expect(failures).toEqual([]);
     });
+
+    it("keeps the validation receipt of the key it carries, and refuses one for another key (nothing is written)", async () => {
+        const ok = await provider.check!({}, { ...inputs(newKey), validatedFingerprint: fingerprint(newKey) });
+        expect(ok.failures).toEqual([]);
+        expect(ok.inputs!.validatedFingerprint).toBe(fingerprint(newKey));
+        const pending = await provider.check!({}, { ...inputs(newKey), validatedFingerprint: UNKNOWN });
+        expect(pending.failures).toEqual([]);
+        const foreign = await provider.check!({}, { ...inputs(newKey), validatedFingerprint: fingerprint(oldKey) });
+        expect(foreign.failures).toEqual([{ property: "validatedFingerprint", reason: expect.stringMatching(/the key validated is sha256:[0-9a-f]{12}, but this consumer would receive sha256:[0-9a-f]{12}/) }]);
+        const malformed = await provider.check!({}, { ...inputs(newKey), validatedFingerprint: "yes" });
+        expect(malformed.failures!.map((f) => f.property)).toEqual(["validatedFingerprint"]);
+        expect(heroku.requests).toHaveLength(0);
+    });
 });
 
 describe("diff (offline)", () => {

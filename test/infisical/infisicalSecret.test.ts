@@ -147,6 +147,15 @@ describe("check", () => {
         }
     });
 
+    it("keeps the validation receipt of the key it carries, and refuses one for another key", async () => {
+        const key = makeApiKey();
+        expect((await checked(programInputs(key, { validatedFingerprint: fingerprint(key) }))).validatedFingerprint).toBe(fingerprint(key));
+        expect((await checked(programInputs(key, { validatedFingerprint: UNKNOWN }))).validatedFingerprint).toBe(UNKNOWN);
+        expect(await checked(programInputs(key))).not.toHaveProperty("validatedFingerprint");
+        const foreign = await provider.check!({}, programInputs(key, { validatedFingerprint: fingerprint(makeApiKey()) }));
+        expect(foreign.failures).toEqual([{ property: "validatedFingerprint", reason: expect.stringMatching(/the key validated is sha256:[0-9a-f]{12}, but this consumer would receive/) }]);
+    });
+
     it("lets unknown (preview) values through", async () => {
         const result = await provider.check!({}, { projectId: PROJECT, environment: UNKNOWN, apiKey: UNKNOWN, siteUrl: UNKNOWN });
         expect(result.failures ?? []).toEqual([]);
