@@ -56,8 +56,8 @@ export function parseKeyName(text: string, options: ParseKeyNameOptions = {}): P
     const date = tokens.slice(-3).join("-");
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return formatError(`it does not end in a YYYY-MM-DD date`);
     const words = tokens.slice(0, -3);
-    const bad = words.find((w) => !TOKEN.test(w));
-    if (bad !== undefined) return formatError(`the part "${bad}" has characters other than a-z and 0-9`);
+    const badIndex = words.findIndex((w) => !TOKEN.test(w));
+    if (badIndex >= 0) return formatError(describeForeignPart(words[badIndex]!, badIndex));
 
     const envIndex = findEnvironmentIndex(words, options);
     if (envIndex === undefined) {
@@ -98,6 +98,50 @@ export function parseKeyName(text: string, options: ParseKeyNameOptions = {}): P
         });
     }
     return problems.length ? { ok: false, problems } : { ok: true, name };
+}
+
+/**
+ * A part of a key name that breaks the convention is quoted in messages only up to this many characters. A name
+ * can hold a piece of an API key pasted without its `sk-ant-` prefix (it no longer looks like a key then), and
+ * the pieces of a key's tail between hyphens are random upper/lower-case text of any length: quoting them would
+ * put key material into policy output, logs and CI. A handful of characters is not key material and is enough
+ * to show the usual mistakes ("Prod", "api_v2").
+ */
+export const MAX_QUOTED_FOREIGN_PART = 8;
+
+/** The convention's own characters: a name made of nothing else can be shown in full. */
+const NAME_CHARACTERS = /^[a-z0-9-]+$/;
+
+/**
+ * The key name when a message may show it: only when it consists of a-z, 0-9 and '-' (what the convention
+ * allows). Anything else (upper case, '_', …) is how a pasted key tail looks, so it is not echoed; the parse
+ * problems say which part is wrong without quoting more than MAX_QUOTED_FOREIGN_PART characters of it.
+ */
+export function echoableKeyName(text: string): string | undefined {
+    return NAME_CHARACTERS.test(text) ? text : undefined;
+}
+
+function ordinal(n: number): string {
+    const tens = n % 100;
+    const suffix = tens >= 11 && tens <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th";
+    return `${n}${suffix}`;
+}
+
+/** "the part "Prod" has upper-case letters…" — or, for a long part, its position and length instead of its text. */
+function describeForeignPart(part: string, index: number): string {
+    const wrong: string[] = [];
+    if (/[A-Z]/.test(part)) wrong.push("upper-case letters");
+    // Characters outside a key's alphabet ([A-Za-z0-9_-]) can never be key material; '_' is one character.
+    const others = [...new Set(part.replace(/[A-Za-z0-9]/g, ""))];
+    for (const c of others.slice(0, 5)) wrong.push(`the character ${JSON.stringify(c)}`);
+    if (others.length > 5) wrong.push(`${others.length - 5} other characters`);
+    const what = wrong.length > 1 ? `${wrong.slice(0, -1).join(", ")} and ${wrong[wrong.length - 1]}` : wrong[0] ?? "characters other than a-z and 0-9";
+    const which =
+        part.length <= MAX_QUOTED_FOREIGN_PART
+            ? `the part "${part}"`
+            : `the ${ordinal(index + 1)} part (${part.length} characters)`;
+    const note = part.length <= MAX_QUOTED_FOREIGN_PART ? "" : "; it is not quoted because it could be a piece of a pasted key";
+    return `${which} has ${what} (only a-z and 0-9 are allowed between hyphens${note})`;
 }
 
 function findEnvironmentIndex(words: readonly string[], options: ParseKeyNameOptions): number | undefined {

@@ -5,6 +5,7 @@
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import {
     DEFAULT_MAX_AGE_DAYS,
+    echoableKeyName,
     FALLBACK_MAX_AGE_DAYS,
     isRealDate,
     maxAgeDaysFor,
@@ -85,6 +86,7 @@ export function limitFor(environment: string, config: AgeConfig): number {
     return config.otherEnvironmentsMaxAgeDays;
 }
 
+/** `keyName` is present only when messages may quote it (echoableKeyName): a name that could hold a key tail is left out. */
 export type KeyAge =
     | { kind: "known"; environment: string; keyName?: string; createdAt: string; from: string; status: RotationStatus }
     | { kind: "undetermined"; environment?: string; keyName?: string; reason: string }
@@ -105,7 +107,8 @@ export function keyAgeOf(props: unknown, config: AgeConfig, now: Date = new Date
     const keyName = readString(props, "keyName");
     const createdAt = readString(props, "createdAt");
     if (environment === UNKNOWN || keyName === UNKNOWN || createdAt === UNKNOWN) return { kind: "unknown" };
-    const base = { ...(environment ? { environment } : {}), ...(keyName ? { keyName } : {}) };
+    const shownName = keyName ? echoableKeyName(keyName) : undefined;
+    const base = { ...(environment ? { environment } : {}), ...(shownName ? { keyName: shownName } : {}) };
     if (!environment) return { kind: "undetermined", ...base, reason: "the `environment` input is missing" };
     const fromCreated = createdAt && isRealDate(createdAt) ? createdAt : undefined;
     const fromName = keyName ? dateInKeyName(keyName) : undefined;

@@ -4,7 +4,7 @@
  * not in the future. The parsing rules are components/domain/keyName.ts.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { KeyNameProblem, parseKeyName, TYPE_KEY_VALIDATION } from "../../components/domain";
+import { echoableKeyName, KeyNameProblem, parseKeyName, TYPE_KEY_VALIDATION } from "../../components/domain";
 import {
     ConfigSpec,
     describeResource,
@@ -103,22 +103,26 @@ export const keyNamePolicy: ResourceValidationPolicy = {
             return;
         }
 
+        // The name is quoted only when it has nothing but the convention's characters: a name with anything else
+        // may carry a pasted key tail, and the problem messages say which part is wrong without quoting it whole.
+        const shown = echoableKeyName(keyName);
+        const subject = shown !== undefined ? `\`keyName\` "${shown}"` : "`keyName`";
         const parsed = parseKeyName(keyName, { expectedEnvironment: environment });
         if (!parsed.ok) {
             for (const problem of parsed.problems) {
-                report(`${who}: \`keyName\` "${keyName}": ${problem.message}. Fix: ${fixFor(problem, environment)}.`);
+                report(`${who}: ${subject}: ${problem.message}. Fix: ${fixFor(problem, environment)}.`);
             }
         } else {
             const { project, purpose } = parsed.name;
             if (!new RegExp(config.projectPattern).test(project)) {
                 report(
-                    `${who}: \`keyName\` "${keyName}": the project part "${project}" does not match the allowed pattern ${config.projectPattern}. ` +
+                    `${who}: ${subject}: the project part "${project}" does not match the allowed pattern ${config.projectPattern}. ` +
                         `Fix: create the key under this organisation's project name, or change projectPattern in the policy config.`,
                 );
             }
             if (!new RegExp(config.purposePattern).test(purpose)) {
                 report(
-                    `${who}: \`keyName\` "${keyName}": the purpose part "${purpose}" does not match the allowed pattern ${config.purposePattern}. ` +
+                    `${who}: ${subject}: the purpose part "${purpose}" does not match the allowed pattern ${config.purposePattern}. ` +
                         `Fix: name the key for one of the allowed purposes, or change purposePattern in the policy config.`,
                 );
             }

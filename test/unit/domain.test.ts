@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
     API_KEY_LENGTH, ageInDays, checkApiKey, fingerprint, githubSecretNameProblem, herokuVarNameProblem, hintMatches,
-    isFingerprint, maxAgeDaysFor, nextDueDate, parseIsoDate, parseKeyName, redact, rotationStatus,
+    echoableKeyName, isFingerprint, MAX_QUOTED_FOREIGN_PART, maxAgeDaysFor, nextDueDate, parseIsoDate, parseKeyName, redact,
+    rotationStatus,
 } from "../../components/domain";
 import { makeAdminKey, makeApiKey } from "../../offline/emulators/keys";
 
@@ -93,6 +94,23 @@ describe("key names", () => {
         const r = parseKeyName(name, { expectedEnvironment: "prod", now: NOW });
         expect(r.ok).toBe(false);
         if (!r.ok) expect(r.problems[0]!.kind).toBe(kind);
+    });
+    it("quotes a wrong part only when it is a few characters long: a longer one could be a pasted key's tail", () => {
+        const short = parseKeyName("raxx-Prod_1-agents-2026-11-23", { expectedEnvironment: "prod", now: NOW });
+        expect(!short.ok && short.problems[0]!.message).toMatch(/the part "Prod_1" has upper-case letters and the character "_"/);
+        const tail = "0A3Jm2bLdY3AfiSGr6"; // the piece a random key once put into a policy message
+        expect(tail.length).toBeGreaterThan(MAX_QUOTED_FOREIGN_PART);
+        const long = parseKeyName(`raxx-prod-api03-${tail}-VZD4aYCurGdOxOHs_B6a1-2026-11-23`, { expectedEnvironment: "prod", now: NOW });
+        expect(long.ok).toBe(false);
+        if (!long.ok) {
+            expect(long.problems[0]!.message).toMatch(/the 4th part \(18 characters\) has upper-case letters \(only a-z and 0-9/);
+            expect(long.problems[0]!.message).not.toContain(tail.slice(0, MAX_QUOTED_FOREIGN_PART + 1));
+        }
+    });
+    it("shows a whole name only when it has nothing but a-z, 0-9 and '-'", () => {
+        expect(echoableKeyName("raxx-prod-agents-2026-11-23")).toBe("raxx-prod-agents-2026-11-23");
+        expect(echoableKeyName("raxx-prod-api03-0A3Jm2bLdY3AfiSGr6-2026-11-23")).toBeUndefined();
+        expect(echoableKeyName("raxx-prod-agents_v2-2026-11-23")).toBeUndefined();
     });
     it("tolerates one day ahead for time zones east of UTC", () => {
         expect(parseKeyName("raxx-prod-agents-2026-11-24", { now: NOW }).ok).toBe(true);
