@@ -1,14 +1,17 @@
 /**
- * anthropic-key-environment-isolation (mandatory, stack policy): security policy §9.1 and §4.1 — each
+ * anthropic-key-environment-isolation (mandatory, resource policy): security policy §9.1 and §4.1 — each
  * environment has its own key, never shared. A prod stack's targets do not point at other environments'
- * consumers and the reverse, and one stack never carries two environments' keys.
+ * consumers and the reverse, and a stack validates (and so carries) only its own environment's key.
  *
- * The stack's environment is the `environment` of its KeyValidation (cross-checked with the stack's
- * `environment` config, or the stack name when that is an environment name). A target points at an
- * environment when one of the configured fields contains an environment word: `raxx-api-staging`,
- * GitHub environment `production`, Infisical slug `dev`, `ANTHROPIC_API_KEY_STAGING`…
+ * It is a resource policy so that a violation stops `pulumi up` before the resource is written: the engine runs
+ * resource policies on each resource's inputs before its step, but stack policies only after every step (see the
+ * README's policy reference). Each resource is judged on its own, against the stack's environment as the program
+ * derives it: the stack's `environment` config, else the stack name (both given to the pack by the engine). A
+ * KeyValidation for another environment fails before the key is even validated; a target points at another
+ * environment when one of the configured fields contains an environment word: `raxx-api-staging`, GitHub
+ * environment `production`, Infisical slug `dev`, `ANTHROPIC_API_KEY_STAGING`…
  */
-import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import {
     TYPE_COMMAND,
     TYPE_GITHUB_ENV_SECRET,
@@ -18,18 +21,8 @@ import {
     TYPE_INFISICAL_SECRET,
     TYPE_KEY_VALIDATION,
 } from "../../components/domain";
-import {
-    ConfigSpec,
-    describeResource,
-    keysInResource,
-    keysOf,
-    read,
-    readString,
-    resolveConfig,
-    safeReporter,
-    stackContext,
-} from "./common";
-import { canonicalEnvironment, DEFAULT_ENVIRONMENT_ALIASES, EnvironmentAliases, environmentsIn, knownEnvironment } from "./environments";
+import { ConfigSpec, describeResource, keysInResource, keysOf, read, readString, resolveConfig, safeReporter, stackContext } from "./common";
+import { canonicalEnvironment, DEFAULT_ENVIRONMENT_ALIASES, EnvironmentAliases, environmentsIn } from "./environments";
 
 export const ENVIRONMENT_ISOLATION_POLICY = "anthropic-key-environment-isolation";
 
@@ -125,89 +118,60 @@ export const environmentIsolationConfig: ConfigSpec<EnvironmentIsolationConfig> 
             .map(([env]) => `environmentAliases key "${env}" must be a lower-case environment name (a-z, 0-9)`),
 };
 
-export const environmentIsolationPolicy: StackValidationPolicy = {
+export const environmentIsolationPolicy: ResourceValidationPolicy = {
     name: ENVIRONMENT_ISOLATION_POLICY,
     description:
-        "One stack, one environment: its targets do not point at other environments' consumers, and it never carries two environments' keys.",
+        "One stack, one environment: it validates only its own environment's key, and its targets do not point at other environments' consumers.",
     enforcementLevel: "mandatory",
     severity: "high",
     remediationSteps:
         "Move targets of another environment to that environment's stack (each environment has its own key), or exempt a resource whose name is misleading.",
     configSchema: { properties: environmentIsolationConfig.properties },
-    validateStack: (args, reportViolation) => validateIsolation(args, reportViolation),
+    validateResource: (args, reportViolation) => validateIsolation(args, reportViolation),
 };
 
-export function validateIsolation(args: StackValidationArgs, reportViolation: ReportViolation): void {
+/** The stack's environment as the program derives it (config `environment`, else the stack name), canonical. */
+export function stackEnvironment(aliases: EnvironmentAliases): { env: string; source: string } | undefined {
+    const ctx = stackContext();
+    if (ctx.configEnvironment !== undefined) {
+        return { env: canonicalEnvironment(ctx.configEnvironment, aliases), source: `the stack's environment config ("${ctx.configEnvironment}")` };
+    }
+    const stackName = ctx.stack?.split("/").pop();
+    if (stackName) return { env: canonicalEnvironment(stackName, aliases), source: `the stack name ("${stackName}", the environment when none is configured)` };
+    return undefined;
+}
+
+export function validateIsolation(args: ResourceValidationArgs, reportViolation: ReportViolation): void {
     const config = resolveConfig(environmentIsolationConfig, args.getConfig());
     const aliases = config.environmentAliases;
-    const allKeys = [...new Set(args.resources.flatMap((r) => keysInResource(r.props, r.name)))];
-    const report = safeReporter(reportViolation, allKeys);
-    const exempt = (r: PolicyResource) => config.exemptResources.includes(r.name) || config.exemptResources.includes(r.urn);
+    const report = safeReporter(reportViolation, keysInResource(args.props, args.name));
+    const stack = stackEnvironment(aliases);
+    if (stack === undefined) return;
 
-    // The environments of the keys this stack validates.
-    const validations = args.resources.filter((r) => r.type === TYPE_KEY_VALIDATION);
-    const byEnvironment = new Map<string, PolicyResource[]>();
-    for (const kv of validations) {
-        const env = readString(kv.props, "environment");
-        if (typeof env !== "string" || !env) continue;
-        const canonical = canonicalEnvironment(env, aliases);
-        byEnvironment.set(canonical, [...(byEnvironment.get(canonical) ?? []), kv]);
-    }
-    const ctx = stackContext();
-    const stackName = ctx.stack?.split("/").pop();
-    const declared =
-        ctx.configEnvironment !== undefined
-            ? { env: canonicalEnvironment(ctx.configEnvironment, aliases), source: `the stack's environment config ("${ctx.configEnvironment}")` }
-            : stackName !== undefined && knownEnvironment(stackName, aliases) !== undefined
-              ? { env: knownEnvironment(stackName, aliases)!, source: `the stack name ("${stackName}")` }
-              : undefined;
-
-    const envs = [...byEnvironment.keys()];
-    if (envs.length > 1) {
-        const fingerprints = new Map<string, Set<string>>();
-        for (const [env, kvs] of byEnvironment) {
-            for (const kv of kvs) {
-                const fp = readString(kv.props, "fingerprint");
-                if (typeof fp === "string") fingerprints.set(fp, new Set([...(fingerprints.get(fp) ?? []), env]));
-            }
-        }
-        const shared = [...fingerprints].filter(([, e]) => e.size > 1).map(([fp, e]) => `${fp} is used for ${[...e].join(" and ")}`);
-        for (const kv of validations) {
-            report(
-                `${describeResource(kv)}: this stack validates keys for ${envs.length} environments (${envs.join(", ")}); one stack carries one environment's key ` +
-                    `(security policy §9.1).${shared.length ? ` The same key is shared between environments: ${shared.join("; ")} — keys are never shared (§4.1).` : ""} ` +
-                    "Fix: give each environment its own stack and its own key.",
-                kv.urn,
-            );
-        }
-    } else if (envs.length === 1 && declared && envs[0] !== declared.env) {
-        for (const kv of validations) {
-            report(
-                `${describeResource(kv)}: it validates a ${envs[0]} key, but ${declared.source} says this stack is ${declared.env}. ` +
-                    `Fix: run the ${envs[0]} key through the ${envs[0]} stack, or correct the stack's environment config.`,
-                kv.urn,
-            );
-        }
+    if (args.type === TYPE_KEY_VALIDATION) {
+        const env = readString(args.props, "environment");
+        if (typeof env !== "string" || !env || canonicalEnvironment(env, aliases) === stack.env) return;
+        const keyEnv = canonicalEnvironment(env, aliases);
+        report(
+            `${describeResource(args)}: it validates a ${keyEnv} key, but ${stack.source} says this stack is ${stack.env}; one stack carries one environment's key ` +
+                `(security policy §9.1), and keys are never shared between environments (§4.1). ` +
+                `Fix: run the ${keyEnv} key through the ${keyEnv} stack, or correct the stack's environment config.`,
+        );
+        return;
     }
 
-    const expected = declared?.env ?? (envs.length === 1 ? envs[0] : undefined);
-    if (expected === undefined) return;
-
-    for (const r of args.resources) {
-        if (exempt(r)) continue;
-        for (const id of config.detectIn) {
-            const field = DETECTION_FIELDS[id];
-            if (!field || !field.types.includes(r.type)) continue;
-            for (const value of field.values(r.props)) {
-                const found = environmentsIn(value, aliases);
-                if (found.length === 0 || found.includes(expected)) continue;
-                report(
-                    `${describeResource(r)}: in the ${expected} stack, its ${field.label} "${value}" points at the ${found.join("/")} environment. ` +
-                        `Each environment has its own key (security policy §9.1). Fix: move this target to the ${found.join("/")} stack's config; ` +
-                        `if the name is misleading, add "${r.name}" to exemptResources of ${ENVIRONMENT_ISOLATION_POLICY} (detection field ${id}).`,
-                    r.urn,
-                );
-            }
+    if (config.exemptResources.includes(args.name) || config.exemptResources.includes(args.urn)) return;
+    for (const id of config.detectIn) {
+        const field = DETECTION_FIELDS[id];
+        if (!field || !field.types.includes(args.type)) continue;
+        for (const value of field.values(args.props)) {
+            const found = environmentsIn(value, aliases);
+            if (found.length === 0 || found.includes(stack.env)) continue;
+            report(
+                `${describeResource(args)}: in the ${stack.env} stack, its ${field.label} "${value}" points at the ${found.join("/")} environment. ` +
+                    `Each environment has its own key (security policy §9.1). Fix: move this target to the ${found.join("/")} stack's config; ` +
+                    `if the name is misleading, add "${args.name}" to exemptResources of ${ENVIRONMENT_ISOLATION_POLICY} (detection field ${id}).`,
+            );
         }
     }
 }

@@ -1,18 +1,32 @@
 /**
- * anthropic-key-validated-before-fanout (mandatory, stack policy): every resource that carries the key depends,
- * directly or transitively, on a KeyValidation with the same fingerprint. Without that edge the engine may
- * write an unvalidated (wrong, revoked, mistyped) key to Infisical, Heroku or GitHub in parallel with — or
- * before — the validation, which is exactly what SOP step 3 forbids.
+ * anthropic-key-validated-before-fanout (mandatory, resource policy): nothing that carries the Anthropic key is
+ * written before that key has passed its KeyValidation — SOP step 3. Without this, the engine could write an
+ * unvalidated (wrong, revoked, mistyped) key to Infisical, Heroku or GitHub in parallel with, or before, the
+ * validation.
  *
- * A resource carries the key when any property holds key material (policies see secrets in plaintext), and
- * the fingerprint is computed from that value with components/domain fingerprint(). The program's own
- * target types also count when their secret input is not known yet (preview), by their plain `fingerprint`
- * input when they have one, otherwise by requiring a dependency on some KeyValidation.
+ * It is a resource policy so that a violation stops `pulumi up` before the resource is written: the engine runs
+ * resource policies on each resource's checked inputs before its step, but stack policies only after every step
+ * succeeded (too late: the key is out, the previous key revoked). A resource policy sees one resource's inputs and
+ * its parent, never its dependencies, so it judges the evidence a resource carries itself:
+ *
+ * - Heroku config vars and Infisical secrets take the validation receipt (`validatedFingerprint`, the
+ *   KeyValidation's output, set only once the key passed; components/domain/receipt.ts). Missing, or for another
+ *   key than the one they carry, is a violation. Unknown (a preview that re-validates) passes: the engine checks
+ *   again, with the value known, right before the write.
+ * - Everything else that carries the key (GitHub secrets, whose schema has no room for a receipt, commands, the
+ *   revocation step…) must belong to an AnthropicKey component, whose program hands out the key only released
+ *   together with its receipt (components/anthropic/validationReceipt.ts: the first line of this rule).
+ * - A KeyValidation's `fingerprint` input, and a target's, must be the fingerprint of the key it carries.
+ *
+ * A resource carries the key when any property holds key material (policies see secrets in plaintext), or when
+ * it is one of the program's target types and its key input is not known yet (preview).
  */
-import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import {
     fingerprint,
     isFingerprint,
+    receiptProblem,
+    TYPE_ANTHROPIC_KEY,
     TYPE_COMMAND,
     TYPE_GITHUB_ENV_SECRET,
     TYPE_GITHUB_ORG_SECRET,
@@ -21,6 +35,8 @@ import {
     TYPE_INFISICAL_SECRET,
     TYPE_KEY_VALIDATION,
     TYPE_PREVIOUS_KEY_REVOCATION,
+    TYPE_DYNAMIC_PROVIDER,
+    VALIDATION_RECEIPT_INPUT,
 } from "../../components/domain";
 import { describeResource, keysIn, keysInResource, keysOf, read, readString, safeReporter, UNKNOWN } from "./common";
 
@@ -36,132 +52,108 @@ const SECRET_INPUTS: Readonly<Record<string, readonly string[]>> = {
     [TYPE_COMMAND]: ["environment"],
 };
 
+/** Target types that carry the validation receipt as an input. */
+export const RECEIPT_TYPES: readonly string[] = [TYPE_HEROKU_CONFIG_VARS, TYPE_INFISICAL_SECRET];
+
 /** Properties that carry keys being revoked, never fanned out: they need no validation. */
 const RETIRED_KEY_INPUTS: Readonly<Record<string, readonly string[]>> = {
     [TYPE_PREVIOUS_KEY_REVOCATION]: ["retiredKeys"],
 };
 
 /** The resource's properties without those that carry keys being revoked. */
-function fannedOutProps(r: PolicyResource): Record<string, unknown> {
-    const skip = RETIRED_KEY_INPUTS[r.type];
-    if (!skip) return r.props as Record<string, unknown>;
-    return Object.fromEntries(Object.entries(r.props as Record<string, unknown>).filter(([k]) => !skip.includes(k)));
+function fannedOutProps(type: string, props: Record<string, unknown>): Record<string, unknown> {
+    const skip = RETIRED_KEY_INPUTS[type];
+    if (!skip) return props;
+    return Object.fromEntries(keysOf(props).filter((k) => !skip.includes(k)).map((k) => [k, read(props, k)]));
 }
 
 /** Whether any secret-carrying input of a target is still unknown (preview of a computed value). */
-function secretInputUnknown(r: PolicyResource): boolean {
-    for (const input of SECRET_INPUTS[r.type] ?? []) {
-        const v = read(r.props, input);
+function secretInputUnknown(type: string, props: unknown): boolean {
+    for (const input of SECRET_INPUTS[type] ?? []) {
+        const v = read(props, input);
         if (v === UNKNOWN) return true;
-        if (r.type === TYPE_COMMAND && v && typeof v === "object") {
+        if (type === TYPE_COMMAND && v && typeof v === "object") {
             if (keysOf(v).some((k) => read(v, k) === UNKNOWN)) return true;
         }
     }
     return false;
 }
 
-/** Every resource this one depends on, directly or transitively (dependencies and property dependencies). */
-export function transitiveDependencies(r: PolicyResource): PolicyResource[] {
-    const seen = new Set<PolicyResource>();
-    const queue: PolicyResource[] = [r];
-    while (queue.length) {
-        const current = queue.shift()!;
-        const next = [...(current.dependencies ?? []), ...Object.values(current.propertyDependencies ?? {}).flat()];
-        for (const d of next) {
-            if (d && !seen.has(d) && d !== r) {
-                seen.add(d);
-                queue.push(d);
-            }
-        }
-    }
-    return [...seen];
+/** The type of the resource a URN names: the last element of its qualified type (`parent$child`). */
+export function typeOfUrn(urn: string | undefined): string | undefined {
+    const qualified = urn?.split("::")[2];
+    return qualified?.split("$").pop();
 }
 
-function short(r: PolicyResource): string {
-    return `"${r.name}"`;
-}
-
-export const validatedBeforeFanoutPolicy: StackValidationPolicy = {
+export const validatedBeforeFanoutPolicy: ResourceValidationPolicy = {
     name: VALIDATED_BEFORE_FANOUT_POLICY,
     description:
-        "Every resource that carries the Anthropic key depends (directly or transitively) on a KeyValidation of the same key (same fingerprint), so nothing is written before the key is proven to work.",
+        "Nothing that carries the Anthropic key is written before that key passed its KeyValidation: Heroku and Infisical targets carry the validation's receipt (validatedFingerprint) for the key they receive; every other carrier belongs to an AnthropicKey component, which releases the key only with its receipt.",
     enforcementLevel: "mandatory",
     severity: "high",
     remediationSteps:
-        "Make each target depend on the KeyValidation of the key it carries: take the value from the validation's output or pass `dependsOn: [validation]`.",
-    validateStack: (args, reportViolation) => validateFanout(args, reportViolation),
+        "Create consumers through the AnthropicKey component; a Heroku or Infisical target takes validatedFingerprint from the KeyValidation of the key it carries.",
+    validateResource: (args, reportViolation) => validateFanout(args, reportViolation),
 };
 
-export function validateFanout(args: StackValidationArgs, reportViolation: ReportViolation): void {
-    const resources = args.resources;
-    const allKeys = [...new Set(resources.flatMap((r) => keysInResource(r.props, r.name)))];
-    const report = safeReporter(reportViolation, allKeys);
+export function validateFanout(args: ResourceValidationArgs, reportViolation: ReportViolation): void {
+    const props = args.props as Record<string, unknown>;
+    const report = safeReporter(reportViolation, keysInResource(props, args.name));
+    const what = describeResource(args);
 
-    // What each KeyValidation validates.
-    const validations = resources.filter((r) => r.type === TYPE_KEY_VALIDATION);
-    const validated = new Map<PolicyResource, string | undefined>();
-    for (const kv of validations) {
-        const declared = readString(kv.props, "fingerprint");
-        const apiKey = readString(kv.props, "apiKey");
+    if (args.type === TYPE_KEY_VALIDATION) {
+        const declared = readString(props, "fingerprint");
+        const apiKey = readString(props, "apiKey");
         const keys = typeof apiKey === "string" ? keysIn(apiKey) : [];
         const computed = keys.length === 1 ? fingerprint(keys[0]!) : undefined;
         if (computed && typeof declared === "string" && declared !== computed) {
             report(
-                `${describeResource(kv)}: its \`fingerprint\` input (${declared}) is not the fingerprint of the key it validates (${computed}). ` +
+                `${what}: its \`fingerprint\` input (${declared}) is not the fingerprint of the key it validates (${computed}). ` +
                     "Fix: the program must compute the fingerprint from the same key value (components/domain fingerprint()).",
-                kv.urn,
             );
         }
-        validated.set(kv, computed ?? (isFingerprint(declared) ? declared : undefined));
+        return;
     }
 
-    for (const r of resources) {
-        if (r.type === TYPE_KEY_VALIDATION) continue;
-        const carried = [...new Set(keysInResource(fannedOutProps(r)).map((k) => fingerprint(k)))];
-        const declared = readString(r.props, "fingerprint");
-        const isTarget = SECRET_INPUTS[r.type] !== undefined;
-        let unknownKey = false;
-        if (isTarget && carried.length === 0) {
-            if (isFingerprint(declared) && (r.type === TYPE_HEROKU_CONFIG_VARS || r.type === TYPE_INFISICAL_SECRET)) carried.push(declared);
-            else unknownKey = secretInputUnknown(r);
-        } else if (isTarget && typeof declared === "string" && isFingerprint(declared) && !carried.includes(declared)) {
-            report(
-                `${describeResource(r)}: its \`fingerprint\` input (${declared}) is not the fingerprint of the key it carries (${carried.join(", ")}). ` +
-                    "Fix: compute the fingerprint from the same key value the target receives.",
-                r.urn,
-            );
-        }
-        if (carried.length === 0 && !unknownKey) continue;
+    // The engine's own hand-over of the stack config to the dynamic providers' default provider: no consumer.
+    if (args.type === TYPE_DYNAMIC_PROVIDER) return;
 
-        const upstream = transitiveDependencies(r).filter((d) => d.type === TYPE_KEY_VALIDATION);
-        if (unknownKey) {
-            if (upstream.length === 0) {
-                report(
-                    `${describeResource(r)} will receive a key (not known until the update) but depends on no KeyValidation, so it could be written before the key is validated. ` +
-                        "Fix: take the value from the KeyValidation's output or add `dependsOn: [validation]`.",
-                    r.urn,
-                );
-            }
-            continue;
-        }
-        for (const fp of carried) {
-            if (upstream.some((kv) => validated.get(kv) === fp)) continue;
-            const elsewhere = validations.filter((kv) => validated.get(kv) === fp);
-            let why: string;
-            if (upstream.length === 0) {
-                why = "depends on no KeyValidation";
-            } else {
-                const list = upstream.map((kv) => `${short(kv)} (${validated.get(kv) ?? "fingerprint unknown"})`).join(", ");
-                why = `depends only on KeyValidation ${list}, which validate${upstream.length === 1 ? "s" : ""} a different key`;
-            }
-            const hint = elsewhere.length
-                ? ` The stack validates that key in ${elsewhere.map(short).join(", ")}: make this resource depend on it.`
-                : " No KeyValidation in this stack validates that key.";
+    const carried = [...new Set(keysInResource(fannedOutProps(args.type, props)).map((k) => fingerprint(k)))];
+    const declared = readString(props, "fingerprint");
+    const isTarget = SECRET_INPUTS[args.type] !== undefined;
+    const hasReceiptSlot = RECEIPT_TYPES.includes(args.type);
+    let unknownKey = false;
+    if (isTarget && carried.length === 0) {
+        if (isFingerprint(declared) && hasReceiptSlot) carried.push(declared);
+        else unknownKey = secretInputUnknown(args.type, props);
+    } else if (isTarget && isFingerprint(declared) && !carried.includes(declared)) {
+        report(
+            `${what}: its \`fingerprint\` input (${declared}) is not the fingerprint of the key it carries (${carried.join(", ")}). ` +
+                "Fix: compute the fingerprint from the same key value the target receives.",
+        );
+    }
+    if (carried.length === 0 && !unknownKey) return;
+    const keyText = carried.length ? `key ${carried.join(", ")}` : "a key (not known until the update)";
+
+    if (hasReceiptSlot) {
+        const receipt = read(props, VALIDATION_RECEIPT_INPUT);
+        for (const fp of carried.length ? carried : [UNKNOWN]) {
+            const problem = receiptProblem(receipt, fp, (v) => v === UNKNOWN);
+            if (!problem) continue;
             report(
-                `${describeResource(r)} carries key ${fp} but ${why}, so it could be written before that key is proven to work.${hint} ` +
-                    "Fix: take the value from the KeyValidation's output or add `dependsOn: [validation]`; never fan out a key no KeyValidation checked.",
-                r.urn,
+                `${what} carries ${keyText} without a validation receipt for it (${problem}), so it could be written before that key is proven to work. ` +
+                    `Fix: pass \`${VALIDATION_RECEIPT_INPUT}\` from the KeyValidation of the same key (the AnthropicKey component does); never fan out a key no KeyValidation checked.`,
             );
         }
+        return;
+    }
+
+    const parentType = typeOfUrn(args.opts?.parent);
+    if (parentType !== TYPE_ANTHROPIC_KEY) {
+        report(
+            `${what} carries ${keyText} but does not belong to an AnthropicKey component${parentType ? ` (its parent is a ${parentType})` : ""}, ` +
+                "the only place that hands the key to consumers after its KeyValidation passed, so it could be written before that key is proven to work. " +
+                "Fix: add the consumer to the stack's `targets` config (the AnthropicKey component creates it), or give it the key released with its receipt (releaseAfterValidation).",
+        );
     }
 }

@@ -7,7 +7,7 @@
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { policies } from "../rules";
-import { RESOURCE_CASES, STACK_CASES, STAGING_RESOURCE_CASES, STAGING_STACK_CASES } from "./support/cases";
+import { FANOUT_AND_ISOLATION_CASES, RESOURCE_CASES, STAGING_RESOURCE_CASES } from "./support/cases";
 import {
     daysAgo,
     githubRepoSecret,
@@ -18,7 +18,6 @@ import {
     prodStack,
     Res,
     toAnalyzerResource,
-    urnOf,
 } from "./support/fixtures";
 import { AnalyzeDiagnostic, flatAnalyzer, PolicyPackConfig, PolicyPackConfigError, PolicyPackHandle, secret, startPolicyPack } from "../../offline/harness/policyAnalyzer";
 
@@ -95,8 +94,8 @@ describe("the pack as the engine runs it: default config, prod stack", () => {
             ["anthropic-key-max-age", "mandatory", "resource"],
             ["anthropic-key-rotation-due", "advisory", "resource"],
             ["anthropic-key-no-plaintext", "mandatory", "resource"],
-            ["anthropic-key-validated-before-fanout", "mandatory", "stack"],
-            ["anthropic-key-environment-isolation", "mandatory", "stack"],
+            ["anthropic-key-validated-before-fanout", "mandatory", "resource"],
+            ["anthropic-key-environment-isolation", "mandatory", "resource"],
             ["anthropic-key-validation-cost", "advisory", "resource"],
             ["github-secret-name", "mandatory", "resource"],
             ["heroku-config-var-name", "mandatory", "resource"],
@@ -123,36 +122,28 @@ describe("the pack as the engine runs it: default config, prod stack", () => {
 
     it("the flat interface the rehearsal harness uses gives the same verdicts", async () => {
         const flat = flatAnalyzer(pack);
-        const stack = [...prodStack(), herokuVars({ app: "raxx-api-staging" }, "heroku-raxx-api-staging", [])];
+        const stack = [...prodStack(), herokuVars({ app: "raxx-api-staging", validatedFingerprint: undefined }, "heroku-raxx-api-staging", [])];
         const registered = stack.map((r) => {
             const a = toAnalyzerResource(r, stack);
             return { urn: a.urn!, type: a.type, name: a.name, properties: a.props, dependencies: a.dependencies ?? [], propertyDependencies: a.propertyDependencies ?? {}, parent: a.parent ?? "" };
         });
         expect(await flat.analyze(registered[1]!)).toEqual([]);
-        const diagnostics = await flat.analyzeStack(registered);
+        const diagnostics = await flat.analyze(registered.at(-1)!);
         SEEN.push(...diagnostics.map((d) => d.message));
+        // Analyze diagnostics name no URN: the engine attaches them to the resource it asked about.
         expect(diagnostics.map((d) => [d.policyName, d.urn]).sort()).toEqual(
             [
-                ["anthropic-key-environment-isolation", urnOf(stack.at(-1)!)],
-                ["anthropic-key-validated-before-fanout", urnOf(stack.at(-1)!)],
+                ["anthropic-key-environment-isolation", ""],
+                ["anthropic-key-validated-before-fanout", ""],
             ].sort(),
         );
+        // No stack policy is left to report anything after the fact.
+        expect(await flat.analyzeStack(registered)).toEqual([]);
     });
 
-    for (const c of RESOURCE_CASES) {
+    for (const c of [...RESOURCE_CASES, ...FANOUT_AND_ISOLATION_CASES]) {
         it(`Analyze — ${c.policy}: ${c.title}`, async () => {
             expectOutcome(await analyze(pack, c.resource), c.policy, c.expect);
-        });
-    }
-
-    for (const c of STACK_CASES) {
-        it(`AnalyzeStack — ${c.policy}: ${c.title}`, async () => {
-            const diagnostics = await analyzeStack(pack, c.resources);
-            expectOutcome(diagnostics, c.policy, c.expect);
-            for (const name of c.urnsOf ?? []) {
-                const r = c.resources.find((x) => x.name === name)!;
-                expect(diagnostics.filter((d) => d.policyName === c.policy).map((d) => d.urn)).toContain(urnOf(r));
-            }
         });
     }
 
@@ -220,11 +211,13 @@ describe("the pack with a --policy-pack-config: changed thresholds change the ou
             herokuVars({ app: "raxx-api-staging" }, "heroku-raxx-api-staging"),
             githubRepoSecret({ repository: "api-staging-tools", secretName: "ANTHROPIC_API_KEY_STAGING" }, "github-tools"),
         ];
-        const byDefault = (await analyzeStack(defaults, stack)).filter((d) => d.policyName === "anthropic-key-environment-isolation").map((d) => d.message);
+        const isolation = async (p: PolicyPackHandle) =>
+            (await Promise.all(stack.map((r) => analyze(p, r)))).flat().filter((d) => d.policyName === "anthropic-key-environment-isolation").map((d) => d.message);
+        const byDefault = await isolation(defaults);
         expect(byDefault.join("\n")).toMatch(/"raxx-api-staging" points at the staging/);
         expect(byDefault.join("\n")).toMatch(/"ANTHROPIC_API_KEY_STAGING" points at the staging/);
         expect(byDefault.join("\n")).not.toMatch(/api-staging-tools/);
-        const configured = (await analyzeStack(pack, stack)).filter((d) => d.policyName === "anthropic-key-environment-isolation").map((d) => d.message);
+        const configured = await isolation(pack);
         expect(configured).toHaveLength(1);
         expect(configured[0]).toMatch(/GitHub repository \(`repository`\) "api-staging-tools" points at the staging environment/);
     });
@@ -252,16 +245,6 @@ describe("the pack in the staging stack", () => {
     for (const c of STAGING_RESOURCE_CASES) {
         it(`Analyze — ${c.policy}: ${c.title}`, async () => {
             expectOutcome(await analyze(pack, c.resource, "staging"), c.policy, c.expect);
-        });
-    }
-    for (const c of STAGING_STACK_CASES) {
-        it(`AnalyzeStack — ${c.policy}: ${c.title}`, async () => {
-            const diagnostics = await analyzeStack(pack, c.resources, "staging");
-            expectOutcome(diagnostics, c.policy, c.expect);
-            for (const name of c.urnsOf ?? []) {
-                const r = c.resources.find((x) => x.name === name)!;
-                expect(diagnostics.map((d) => d.urn)).toContain(urnOf(r, "staging"));
-            }
         });
     }
 });
@@ -292,7 +275,7 @@ describe("invalid policy config is rejected with a clear message", () => {
     it("what a schema cannot express is rejected by the pack itself when it analyzes", async () => {
         // The schema accepts both numbers; only together are they wrong. The engine passes the config on, and
         // the pack fails the analysis (and so the preview) with its own message.
-        const pack = await startPolicyPack(PACK_DIR, { config: { "anthropic-key-rotation-due": { warnDays: 5, urgentDays: 6 } } });
+        const pack = await startPolicyPack(PACK_DIR, { stack: "prod", config: { "anthropic-key-rotation-due": { warnDays: 5, urgentDays: 6 } } });
         try {
             const e = await errorOf(analyze(pack, keyValidation()));
             expect(e.message).toMatch(/Error validating resource with policy 'anthropic-key-rotation-due'/);

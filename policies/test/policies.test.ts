@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ResourceValidation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { ReportViolation, ResourceValidation, ResourceValidationPolicy } from "@pulumi/policy";
 import {
     DEFAULT_ALLOWED_PROPERTIES,
     DEFAULT_DETECT_IN,
@@ -18,7 +18,6 @@ import {
     stackContext,
     validateMaxAge,
     validateRotationDue,
-    environmentIsolationPolicy,
     keyNameConfig,
     maxAgeConfig,
     noPlaintextConfig,
@@ -30,7 +29,7 @@ import {
     rememberEnforcedAgeConfig,
 } from "../rules";
 import { parsePolicyPackConfig, PolicyInfo, reconcilePolicyPackConfig } from "../../offline/harness/policyAnalyzer";
-import { RESOURCE_CASES, STACK_CASES, STAGING_RESOURCE_CASES, STAGING_STACK_CASES } from "./support/cases";
+import { FANOUT_AND_ISOLATION_CASES, RESOURCE_CASES, STAGING_RESOURCE_CASES } from "./support/cases";
 import {
     ALL_FAKE_KEYS,
     COLLECTED_MESSAGES,
@@ -41,10 +40,10 @@ import {
     keyValidation,
     KEYS,
     leaksSecret,
+    orphan,
     prodStack,
+    Res,
     resourceArgs,
-    stackArgs,
-    urnOf,
 } from "./support/fixtures";
 
 const byName = new Map(policies.map((p) => [p.name, p]));
@@ -55,11 +54,16 @@ function resourcePolicy(name: string): ResourceValidation {
     return p.validateResource;
 }
 
-function stackPolicy(name: string): StackValidationPolicy {
-    const p = byName.get(name) as StackValidationPolicy | undefined;
-    if (!p?.validateStack) throw new Error(`${name} is not a stack policy`);
-    return p;
+/** Every resource policy over every resource, as the engine runs them (one Analyze per resource). */
+function analyzeAll(resources: readonly Res[], report: ReportViolation, config: object = {}): void {
+    for (const r of resources) {
+        for (const p of policies) {
+            if ("validateResource" in p && typeof p.validateResource === "function") p.validateResource(resourceArgs(r, config), report);
+        }
+    }
 }
+
+const isolation = resourcePolicy("anthropic-key-environment-isolation");
 
 function expectOutcome(messages: string[], expected: readonly RegExp[]) {
     if (expected.length === 0) {
@@ -97,8 +101,8 @@ describe("the pack's policies", () => {
             ["anthropic-key-max-age", "mandatory", "resource", ["maxAgeDays", "otherEnvironmentsMaxAgeDays"]],
             ["anthropic-key-rotation-due", "advisory", "resource", ["maxAgeDays", "otherEnvironmentsMaxAgeDays", "urgentDays", "warnDays"]],
             ["anthropic-key-no-plaintext", "mandatory", "resource", ["allowedProperties"]],
-            ["anthropic-key-validated-before-fanout", "mandatory", "stack", []],
-            ["anthropic-key-environment-isolation", "mandatory", "stack", ["detectIn", "environmentAliases", "exemptResources"]],
+            ["anthropic-key-validated-before-fanout", "mandatory", "resource", []],
+            ["anthropic-key-environment-isolation", "mandatory", "resource", ["detectIn", "environmentAliases", "exemptResources"]],
             ["anthropic-key-validation-cost", "advisory", "resource", ["allowDatedVariants", "allowedModels", "maxTokens"]],
             ["github-secret-name", "mandatory", "resource", ["convention", "conventionAppliesTo"]],
             ["heroku-config-var-name", "mandatory", "resource", ["convention"]],
@@ -106,14 +110,13 @@ describe("the pack's policies", () => {
         for (const p of policies) expect(p.description.length).toBeGreaterThan(20);
     });
 
+    it("has no stack policy: the engine runs those only after every step, when nothing can be stopped any more", () => {
+        expect(policies.filter((p) => "validateStack" in p).map((p) => p.name)).toEqual([]);
+    });
+
     it("passes a clean prod stack without a single message", () => {
         const c = collector();
-        for (const r of prodStack()) {
-            for (const p of policies) {
-                if ("validateResource" in p && typeof p.validateResource === "function") p.validateResource(resourceArgs(r), c.report);
-            }
-        }
-        for (const p of policies) if ("validateStack" in p) p.validateStack(stackArgs(prodStack()), c.report);
+        analyzeAll(prodStack(), c.report);
         expect(c.messages).toEqual([]);
     });
 
@@ -142,7 +145,7 @@ describe("the pack's policies", () => {
 });
 
 describe("resource policies, case by case", () => {
-    for (const c of RESOURCE_CASES) {
+    for (const c of [...RESOURCE_CASES, ...FANOUT_AND_ISOLATION_CASES]) {
         it(`${c.policy}: ${c.title}`, () => {
             const col = collector();
             void resourcePolicy(c.policy)(resourceArgs(c.resource), col.report);
@@ -173,29 +176,7 @@ describe("resource policies, case by case", () => {
     });
 });
 
-describe("stack policies, case by case", () => {
-    for (const c of STACK_CASES) {
-        it(`${c.policy}: ${c.title}`, () => {
-            const col = collector();
-            void stackPolicy(c.policy).validateStack(stackArgs(c.resources), col.report);
-            expectOutcome(col.messages, c.expect);
-            for (const name of c.urnsOf ?? []) {
-                const r = c.resources.find((x) => x.name === name)!;
-                expect(col.urns).toContain(urnOf(r));
-            }
-        });
-    }
-});
-
 describe("the stack's own environment", () => {
-    for (const c of STAGING_STACK_CASES) {
-        it(`${c.policy}: ${c.title}`, () => {
-            setStack("staging");
-            const col = collector();
-            void stackPolicy(c.policy).validateStack(stackArgs(c.resources, {}, "staging"), col.report);
-            expectOutcome(col.messages, c.expect);
-        });
-    }
     for (const c of STAGING_RESOURCE_CASES) {
         it(`${c.policy}: ${c.title}`, () => {
             setStack("staging");
@@ -217,15 +198,31 @@ describe("the stack's own environment", () => {
         void resourcePolicy("anthropic-key-name")(resourceArgs(keyValidation()), bad.report);
         expect(bad.messages.join("\n")).toMatch(/the `environment` input is "prod" but the stack's environment config is "staging"/);
         const iso = collector();
-        void environmentIsolationPolicy.validateStack(stackArgs(prodStack()), iso.report);
+        void isolation(resourceArgs(keyValidation()), iso.report);
         expect(iso.messages.join("\n")).toMatch(/it validates a prod key, but the stack's environment config \("staging"\) says this stack is staging/);
     });
 
-    it("a stack name that is no environment name is not compared", () => {
+    it("a stack name that is no environment name: the key name is not compared with it, but it is the stack's environment", () => {
         setStack("rehearsal");
         const col = collector();
         void resourcePolicy("anthropic-key-name")(resourceArgs(keyValidation()), col.report);
-        void environmentIsolationPolicy.validateStack(stackArgs(prodStack()), col.report);
+        expect(col.messages).toEqual([]);
+        // As in the program, the environment defaults to the stack name: a prod key or a prod consumer is foreign here.
+        const iso = collector();
+        void isolation(resourceArgs(keyValidation()), iso.report);
+        void isolation(resourceArgs(herokuVars()), iso.report);
+        expect(iso.messages.join("\n")).toMatch(/it validates a prod key, but the stack name \("rehearsal", the environment when none is configured\) says this stack is rehearsal/);
+        expect(iso.messages.join("\n")).toMatch(/in the rehearsal stack, its Heroku app \(`app`\) "raxx-api-prod" points at the prod environment/);
+        const own = collector();
+        void isolation(resourceArgs(herokuVars({ app: "raxx-api-rehearsal" })), own.report);
+        expect(own.messages).toEqual([]);
+    });
+
+    it("without a stack name or environment config there is nothing to compare with", () => {
+        setStack(undefined);
+        const col = collector();
+        void isolation(resourceArgs(keyValidation({ environment: "staging" })), col.report);
+        void isolation(resourceArgs(herokuVars({ app: "raxx-api-staging" })), col.report);
         expect(col.messages).toEqual([]);
     });
 
@@ -334,18 +331,19 @@ describe("policy config", () => {
 
     it("anthropic-key-environment-isolation: detection fields and exemptions", () => {
         const stack = [...prodStack(), githubRepoSecret({ repository: "api-staging-tools" }, "github-tools")];
+        const each = (resources: readonly Res[], config: object, report: ReportViolation) => resources.forEach((r) => void isolation(resourceArgs(r, config), report));
         const off = collector();
-        void environmentIsolationPolicy.validateStack(stackArgs(stack), off.report);
+        each(stack, {}, off.report);
         expect(off.messages).toEqual([]);
         const on = collector();
-        void environmentIsolationPolicy.validateStack(stackArgs(stack, { detectIn: [...DEFAULT_DETECT_IN, "github.repository"] }), on.report);
+        each(stack, { detectIn: [...DEFAULT_DETECT_IN, "github.repository"] }, on.report);
         expect(on.messages.join("\n")).toMatch(/GitHub repository \(`repository`\) "api-staging-tools" points at the staging environment/);
         const exempt = collector();
-        void environmentIsolationPolicy.validateStack(stackArgs(stack, { detectIn: [...DEFAULT_DETECT_IN, "github.repository"], exemptResources: ["github-tools"] }), exempt.report);
+        each(stack, { detectIn: [...DEFAULT_DETECT_IN, "github.repository"], exemptResources: ["github-tools"] }, exempt.report);
         expect(exempt.messages).toEqual([]);
         const aliases = collector();
         const live = [...prodStack(), herokuVars({ app: "raxx-api-live" }, "heroku-live")];
-        void environmentIsolationPolicy.validateStack(stackArgs(live, { environmentAliases: { prod: ["prod", "production"], staging: ["staging"], sandbox: ["live"] } }), aliases.report);
+        each(live, { environmentAliases: { prod: ["prod", "production"], staging: ["staging"], sandbox: ["live"] } }, aliases.report);
         expect(aliases.messages.join("\n")).toMatch(/"raxx-api-live" points at the sandbox environment/);
     });
 
@@ -365,8 +363,8 @@ describe("policy config", () => {
             ["a non-integer limit", () => validateMaxAge(resourceArgs(keyValidation(), { maxAgeDays: { prod: "ninety" } }), collector().report), /maxAgeDays\.prod must be integer, got string/],
             ["a zero limit", () => validateMaxAge(resourceArgs(keyValidation(), { maxAgeDays: { prod: 0 } }), collector().report), /maxAgeDays\.prod must be at least 1, got 0/],
             ["a broken regular expression", () => void resourcePolicy("anthropic-key-name")(resourceArgs(keyValidation(), { projectPattern: "([" }), collector().report), /projectPattern is not a valid regular expression/],
-            ["an unknown detection field", () => void environmentIsolationPolicy.validateStack(stackArgs(prodStack(), { detectIn: ["heroku.appname"] }), collector().report), /detectIn\[0\] must be one of/],
-            ["a bad alias key", () => void environmentIsolationPolicy.validateStack(stackArgs(prodStack(), { environmentAliases: { Prod: ["prod"] } }), collector().report), /environmentAliases key "Prod" must be a lower-case environment name/],
+            ["an unknown detection field", () => void isolation(resourceArgs(herokuVars(), { detectIn: ["heroku.appname"] }), collector().report), /detectIn\[0\] must be one of/],
+            ["a bad alias key", () => void isolation(resourceArgs(herokuVars(), { environmentAliases: { Prod: ["prod"] } }), collector().report), /environmentAliases key "Prod" must be a lower-case environment name/],
         ];
         for (const [title, run, re] of cases) {
             it(title, () => {
@@ -404,12 +402,7 @@ describe("no secret ever reaches a violation message", () => {
             githubRepoSecret({ secretName: k, repository: k }),
             { ...herokuVars(), name: `heroku-${k}` },
         ];
-        for (const r of bad) {
-            for (const p of policies) {
-                if ("validateResource" in p && typeof p.validateResource === "function") p.validateResource(resourceArgs(r), col.report);
-            }
-        }
-        for (const p of policies) if ("validateStack" in p) p.validateStack(stackArgs([...prodStack(), ...bad.slice(2)]), col.report);
+        analyzeAll([...bad, orphan(herokuVars({ validatedFingerprint: undefined, app: `raxx-api-staging-${k}` }))], col.report);
         expect(col.messages.length).toBeGreaterThan(5);
         for (const m of col.messages) expect(leaksSecret(m), m).toBe(false);
     });

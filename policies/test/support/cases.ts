@@ -4,6 +4,7 @@
  * policy's messages (and no other policy is constrained, except in the clean-stack case).
  */
 import {
+    fingerprint,
     TYPE_COMMAND,
     TYPE_GITHUB_ENV_SECRET,
     TYPE_GITHUB_ORG_SECRET,
@@ -31,7 +32,7 @@ import {
     infisicalSecret,
     keyValidation,
     KEYS,
-    prodStack,
+    orphan,
     Res,
     revocation,
 } from "./fixtures";
@@ -42,15 +43,6 @@ export interface ResourceCase {
     readonly policy: string;
     readonly resource: Res;
     readonly expect: readonly RegExp[];
-}
-
-export interface StackCase {
-    readonly title: string;
-    readonly policy: string;
-    readonly resources: readonly Res[];
-    readonly expect: readonly RegExp[];
-    /** Names of the resources the violations must be attached to (their URNs). */
-    readonly urnsOf?: readonly string[];
 }
 
 const kv = keyValidation;
@@ -184,159 +176,151 @@ export const RESOURCE_CASES: readonly ResourceCase[] = [
     { title: "no vars fails", policy: HEROKU_CONFIG_VAR_NAME_POLICY, resource: herokuVars({ vars: [] }), expect: [/names no config var/] },
 ];
 
-function replace(stack: Res[], name: string, by: Res): Res[] {
-    return stack.map((r) => (r.name === name ? by : r));
-}
-
 /** A GitHub secret whose value is not known yet (computed during preview). */
-export function unknownValueSecret(dependsOn: string[]): Res {
-    return githubRepoSecret({ value: UNKNOWN_VALUE }, "github-agents", dependsOn);
+export function unknownValueSecret(): Res {
+    return githubRepoSecret({ value: UNKNOWN_VALUE }, "github-agents");
 }
 
-export const STACK_CASES: readonly StackCase[] = [
+/**
+ * anthropic-key-validated-before-fanout and anthropic-key-environment-isolation are resource policies: each
+ * resource is judged on its own inputs and parent, before the engine writes it.
+ */
+export const FANOUT_AND_ISOLATION_CASES: readonly ResourceCase[] = [
     // anthropic-key-validated-before-fanout
-    { title: "every carrier depends on the validation (directly or transitively)", policy: VALIDATED_BEFORE_FANOUT_POLICY, resources: prodStack(), expect: [] },
+    { title: "a Heroku target with the receipt of the key it carries passes", policy: VALIDATED_BEFORE_FANOUT_POLICY, resource: herokuVars(), expect: [] },
+    { title: "an Infisical secret with the receipt of the key it carries passes", policy: VALIDATED_BEFORE_FANOUT_POLICY, resource: infisicalSecret(), expect: [] },
     {
-        title: "a target that does not depend on the validation fails",
+        title: "a Heroku target without a receipt fails",
         policy: VALIDATED_BEFORE_FANOUT_POLICY,
-        resources: replace(prodStack(), "heroku-raxx-api-prod", herokuVars({}, "heroku-raxx-api-prod", [])),
-        expect: [/"heroku-raxx-api-prod" carries key sha256:[0-9a-f]{12} but depends on no KeyValidation/, /The stack validates that key in "prod-key-validation"/],
-        urnsOf: ["heroku-raxx-api-prod"],
+        resource: herokuVars({ validatedFingerprint: undefined }),
+        expect: [/"heroku-raxx-api-prod" carries key sha256:[0-9a-f]{12} without a validation receipt for it \(no validatedFingerprint/, /could be written before that key is proven to work/],
     },
     {
-        title: "a command that does not depend on the validation fails",
+        title: "an Infisical secret whose receipt is for another key fails",
         policy: VALIDATED_BEFORE_FANOUT_POLICY,
-        resources: replace(prodStack(), "fly-agents-prod", command({}, "fly-agents-prod", [])),
-        expect: [/"fly-agents-prod" carries key sha256:[0-9a-f]{12} but depends on no KeyValidation/],
-        urnsOf: ["fly-agents-prod"],
+        resource: infisicalSecret({ validatedFingerprint: fingerprint(KEYS.prodNext) }),
+        expect: [/the key validated is sha256:[0-9a-f]{12}, but this consumer would receive sha256:[0-9a-f]{12}/],
     },
     {
-        title: "the revocation step must come after the validation too",
+        title: "a receipt not known yet (a preview that re-validates) passes: the engine checks again before the write",
         policy: VALIDATED_BEFORE_FANOUT_POLICY,
-        resources: replace(prodStack(), "prod-revocation", revocation({}, "prod-revocation", [])),
-        expect: [/"prod-revocation" carries key sha256:[0-9a-f]{12} but depends on no KeyValidation/],
-        urnsOf: ["prod-revocation"],
+        resource: herokuVars({ validatedFingerprint: UNKNOWN_VALUE }),
+        expect: [],
     },
     {
-        title: "a target carrying a key other than the validated one fails",
+        title: "a key not known yet without a receipt fails",
         policy: VALIDATED_BEFORE_FANOUT_POLICY,
-        resources: replace(prodStack(), "github-agents", githubRepoSecret({ value: KEYS.prodNext })),
-        expect: [/"github-agents" carries key sha256:[0-9a-f]{12} but depends only on KeyValidation "prod-key-validation" \(sha256:[0-9a-f]{12}\), which validates a different key/, /No KeyValidation in this stack validates that key/],
-        urnsOf: ["github-agents"],
+        resource: infisicalSecret({ apiKey: UNKNOWN_VALUE, fingerprint: UNKNOWN_VALUE, validatedFingerprint: undefined }),
+        expect: [/carries a key \(not known until the update\) without a validation receipt/],
     },
     {
-        title: "depending on the validation of another key fails",
+        title: "a target whose fingerprint input is not the key it carries fails",
         policy: VALIDATED_BEFORE_FANOUT_POLICY,
-        resources: [
-            ...replace(prodStack(), "github-agents", githubRepoSecret({ value: KEYS.prodNext })),
-            keyValidation({ apiKey: KEYS.prodNext }, "prod-next-validation"),
-        ],
-        expect: [/which validates a different key, .* The stack validates that key in "prod-next-validation"/],
-        urnsOf: ["github-agents"],
+        resource: herokuVars({ fingerprint: fingerprint(KEYS.prodNext) }),
+        expect: [/its `fingerprint` input \(sha256:[0-9a-f]{12}\) is not the fingerprint of the key it carries/],
+    },
+    { title: "a GitHub secret of the AnthropicKey component passes", policy: VALIDATED_BEFORE_FANOUT_POLICY, resource: githubRepoSecret(), expect: [] },
+    { title: "a command of the AnthropicKey component passes", policy: VALIDATED_BEFORE_FANOUT_POLICY, resource: command(), expect: [] },
+    {
+        title: "a GitHub secret created outside an AnthropicKey component fails",
+        policy: VALIDATED_BEFORE_FANOUT_POLICY,
+        resource: orphan(githubRepoSecret()),
+        expect: [/"github-agents" carries key sha256:[0-9a-f]{12} but does not belong to an AnthropicKey component/, /could be written before that key is proven to work/],
+    },
+    {
+        title: "a command created outside an AnthropicKey component fails",
+        policy: VALIDATED_BEFORE_FANOUT_POLICY,
+        resource: orphan(command()),
+        expect: [/"fly-agents-prod" carries key sha256:[0-9a-f]{12} but does not belong to an AnthropicKey component/],
+    },
+    {
+        title: "the revocation step outside an AnthropicKey component fails too",
+        policy: VALIDATED_BEFORE_FANOUT_POLICY,
+        resource: orphan(revocation()),
+        expect: [/"prod-revocation" carries key sha256:[0-9a-f]{12} but does not belong to an AnthropicKey component/],
+    },
+    { title: "a value unknown during preview passes inside the component", policy: VALIDATED_BEFORE_FANOUT_POLICY, resource: unknownValueSecret(), expect: [] },
+    {
+        title: "a value unknown during preview fails outside the component",
+        policy: VALIDATED_BEFORE_FANOUT_POLICY,
+        resource: orphan(unknownValueSecret()),
+        expect: [/"github-agents" carries a key \(not known until the update\) but does not belong to an AnthropicKey component/],
     },
     {
         title: "a validation whose fingerprint input is not its key's fails",
         policy: VALIDATED_BEFORE_FANOUT_POLICY,
-        resources: replace(prodStack(), "prod-key-validation", keyValidation({ fingerprint: "sha256:000000000000" })),
+        resource: keyValidation({ fingerprint: "sha256:000000000000" }),
         expect: [/its `fingerprint` input \(sha256:000000000000\) is not the fingerprint of the key it validates/],
-        urnsOf: ["prod-key-validation"],
     },
-    {
-        title: "a value unknown during preview passes when it depends on a validation",
-        policy: VALIDATED_BEFORE_FANOUT_POLICY,
-        resources: replace(prodStack(), "github-agents", unknownValueSecret(["prod-key-validation"])),
-        expect: [],
-    },
-    {
-        title: "a value unknown during preview fails when it depends on no validation",
-        policy: VALIDATED_BEFORE_FANOUT_POLICY,
-        resources: replace(prodStack(), "github-agents", unknownValueSecret([])),
-        expect: [/"github-agents" will receive a key \(not known until the update\) but depends on no KeyValidation/],
-        urnsOf: ["github-agents"],
-    },
+    { title: "a resource that carries no key is not concerned", policy: VALIDATED_BEFORE_FANOUT_POLICY, resource: orphan(githubRepoSecret({ secretName: "NPM_TOKEN", value: "npm_abc" })), expect: [] },
 
-    // anthropic-key-environment-isolation
-    { title: "a prod stack with prod consumers passes", policy: ENVIRONMENT_ISOLATION_POLICY, resources: prodStack(), expect: [] },
+    // anthropic-key-environment-isolation (prod stack)
+    { title: "a prod KeyValidation in the prod stack passes", policy: ENVIRONMENT_ISOLATION_POLICY, resource: keyValidation(), expect: [] },
+    { title: "a prod Heroku app in the prod stack passes", policy: ENVIRONMENT_ISOLATION_POLICY, resource: herokuVars(), expect: [] },
     {
         title: "a staging Heroku app in the prod stack fails",
         policy: ENVIRONMENT_ISOLATION_POLICY,
-        resources: [...prodStack(), herokuVars({ app: "raxx-api-staging" }, "heroku-raxx-api-staging")],
+        resource: herokuVars({ app: "raxx-api-staging" }, "heroku-raxx-api-staging"),
         expect: [/in the prod stack, its Heroku app \(`app`\) "raxx-api-staging" points at the staging environment/],
-        urnsOf: ["heroku-raxx-api-staging"],
     },
     {
         title: "a staging GitHub environment in the prod stack fails",
         policy: ENVIRONMENT_ISOLATION_POLICY,
-        resources: replace(prodStack(), "github-api-production", githubEnvSecret({ environment: "staging", secretName: "ANTHROPIC_API_KEY" })),
+        resource: githubEnvSecret({ environment: "staging", secretName: "ANTHROPIC_API_KEY" }),
         expect: [/GitHub environment \(`environment`\) "staging" points at the staging environment/],
-        urnsOf: ["github-api-production"],
     },
     {
         title: "a dev Infisical environment in the prod stack fails",
         policy: ENVIRONMENT_ISOLATION_POLICY,
-        resources: replace(prodStack(), "infisical-prod", infisicalSecret({ environment: "development" })),
+        resource: infisicalSecret({ environment: "development" }),
         expect: [/Infisical environment slug \(`environment`\) "development" points at the dev environment/],
-        urnsOf: ["infisical-prod"],
     },
     {
         title: "a staging secret name in the prod stack fails",
         policy: ENVIRONMENT_ISOLATION_POLICY,
-        resources: replace(prodStack(), "github-agents", githubRepoSecret({ secretName: "ANTHROPIC_API_KEY_STAGING" })),
+        resource: githubRepoSecret({ secretName: "ANTHROPIC_API_KEY_STAGING" }),
         expect: [/GitHub secret name \(`secretName`\) "ANTHROPIC_API_KEY_STAGING" points at the staging environment/],
     },
     {
         title: "a command that targets the staging app fails",
         policy: ENVIRONMENT_ISOLATION_POLICY,
-        resources: replace(prodStack(), "fly-agents-prod", command({ create: `printf 'ANTHROPIC_API_KEY=%s\\n' "$ANTHROPIC_API_KEY" | fly secrets import --app raxx-agents-staging` })),
+        resource: command({ create: `printf 'ANTHROPIC_API_KEY=%s\\n' "$ANTHROPIC_API_KEY" | fly secrets import --app raxx-agents-staging` }),
         expect: [/command \(`create`\) .* points at the staging environment/],
     },
+    { title: "a repository name is not checked by default", policy: ENVIRONMENT_ISOLATION_POLICY, resource: githubRepoSecret({ repository: "api-staging-tools" }), expect: [] },
     {
-        title: "a repository name is not checked by default",
+        title: "a staging key validated in the prod stack fails, before it is even validated",
         policy: ENVIRONMENT_ISOLATION_POLICY,
-        resources: replace(prodStack(), "github-agents", githubRepoSecret({ repository: "api-staging-tools" })),
-        expect: [],
+        resource: keyValidation({ apiKey: KEYS.staging, environment: "staging", keyName: `raxx-staging-agents-${daysAgo(3)}`, createdAt: daysAgo(3) }, "staging-key-validation"),
+        expect: [/it validates a staging key, but the stack name \("prod", the environment when none is configured\) says this stack is prod/, /one stack carries one environment's key/],
     },
     {
-        title: "two environments' keys in one stack fail",
+        title: "the prod key validated for staging in the prod stack fails (a key is never shared between environments)",
         policy: ENVIRONMENT_ISOLATION_POLICY,
-        resources: [
-            ...prodStack(),
-            keyValidation(
-                { apiKey: KEYS.staging, environment: "staging", keyName: `raxx-staging-agents-${daysAgo(3)}`, createdAt: daysAgo(3) },
-                "staging-key-validation",
-            ),
-        ],
-        expect: [/this stack validates keys for 2 environments \(prod, staging\); one stack carries one environment's key/],
-        urnsOf: ["prod-key-validation", "staging-key-validation"],
-    },
-    {
-        title: "one key shared by two environments fails",
-        policy: ENVIRONMENT_ISOLATION_POLICY,
-        resources: [
-            ...prodStack(),
-            keyValidation({ environment: "staging", keyName: `raxx-staging-agents-${daysAgo(3)}` }, "staging-key-validation"),
-        ],
-        expect: [/The same key is shared between environments: sha256:[0-9a-f]{12} is used for prod and staging/],
+        resource: keyValidation({ environment: "staging", keyName: `raxx-staging-agents-${daysAgo(3)}` }, "staging-key-validation"),
+        expect: [/it validates a staging key, but .* says this stack is prod/, /keys are never shared between environments/],
     },
 ];
 
-/** Stack cases that need the stack to be called "staging" (PULUMI_STACK=staging). */
-export const STAGING_STACK_CASES: readonly StackCase[] = [
-    {
-        title: "a prod key run through the staging stack fails",
-        policy: ENVIRONMENT_ISOLATION_POLICY,
-        resources: prodStack(),
-        expect: [/it validates a prod key, but the stack name \("staging"\) says this stack is staging/, /in the staging stack, its Heroku app \(`app`\) "raxx-api-prod" points at the prod environment/],
-        urnsOf: ["prod-key-validation", "heroku-raxx-api-prod"],
-    },
-];
-
+/** Resource cases that need the stack to be called "staging" (PULUMI_STACK=staging). */
 export const STAGING_RESOURCE_CASES: readonly ResourceCase[] = [
     {
         title: "a prod KeyValidation in the staging stack fails the name policy",
         policy: KEY_NAME_POLICY,
         resource: kv(),
         expect: [/the `environment` input is "prod" but this is the "staging" stack/],
+    },
+    {
+        title: "a prod key run through the staging stack fails isolation at its KeyValidation",
+        policy: ENVIRONMENT_ISOLATION_POLICY,
+        resource: kv(),
+        expect: [/it validates a prod key, but the stack name \("staging", the environment when none is configured\) says this stack is staging/],
+    },
+    {
+        title: "a prod Heroku app in the staging stack fails isolation",
+        policy: ENVIRONMENT_ISOLATION_POLICY,
+        resource: herokuVars(),
+        expect: [/in the staging stack, its Heroku app \(`app`\) "raxx-api-prod" points at the prod environment/],
     },
 ];
 

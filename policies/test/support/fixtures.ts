@@ -86,6 +86,7 @@ export function infisicalSecret(over: Partial<Record<string, unknown>> = {}, nam
             secretName: "ANTHROPIC_API_KEY",
             apiKey,
             fingerprint: fingerprint(apiKey),
+            validatedFingerprint: fingerprint(apiKey),
             ...over,
         },
     };
@@ -98,7 +99,7 @@ export function herokuVars(over: Partial<Record<string, unknown>> = {}, name = "
         name,
         parent: "prod",
         dependsOn,
-        props: { app: "raxx-api-prod", vars: ["ANTHROPIC_API_KEY"], apiKey, fingerprint: fingerprint(apiKey), ...over },
+        props: { app: "raxx-api-prod", vars: ["ANTHROPIC_API_KEY"], apiKey, fingerprint: fingerprint(apiKey), validatedFingerprint: fingerprint(apiKey), ...over },
     };
 }
 
@@ -207,6 +208,18 @@ export function urnOf(r: Pick<Res, "type" | "name" | "parent">, stack = "prod"):
     return urnFor(stack, PROJECT, r.type, r.name, typeOfParent(r.parent));
 }
 
+/** The URN of a resource's parent (every fixture's parent is an AnthropicKey component), whether or not it is in the set. */
+export function parentUrnOf(r: Pick<Res, "parent">, stack = "prod"): string | undefined {
+    return r.parent ? urnOf(component(r.parent), stack) : undefined;
+}
+
+/** The same resource created outside any AnthropicKey component (e.g. straight in index.ts). */
+export function orphan(r: Res): Res {
+    const { parent: _parent, ...rest } = r;
+    void _parent;
+    return rest;
+}
+
 const OPTS = { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] };
 
 function notApplicable(reason?: string): never {
@@ -220,7 +233,7 @@ export function resourceArgs(r: Res, config: object = {}, stack = "prod"): Resou
         urn: urnOf(r, stack),
         // The analyzer hands policies a proxy that throws on unknown (preview) values: do the same.
         props: unknownCheckingProxy(r.props) as Record<string, unknown>,
-        opts: OPTS,
+        opts: { ...OPTS, ...(r.parent ? { parent: parentUrnOf(r, stack) } : {}) },
         stackTags: new Map(),
         isType: () => false,
         asType: () => undefined,
@@ -293,7 +306,7 @@ export function toAnalyzerResource(r: Res, all: readonly Res[] = [], stack = "pr
     const urns = (names: readonly string[] | undefined) => (names ?? []).map(urnByName).filter((u): u is string => u !== undefined);
     const propertyDependencies: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(r.propertyDependsOn ?? {})) propertyDependencies[k] = urns(v);
-    const parent = r.parent ? urnByName(r.parent) : undefined;
+    const parent = parentUrnOf(r, stack);
     return {
         type: r.type,
         name: r.name,
