@@ -3,33 +3,21 @@
  * does, under ts-node, with a monitor that plays the engine's part. Every registration is recorded; dynamic
  * resources are carried out through the REAL dynamic provider host (check → diff → create/update) in the
  * order the program's dependencies impose; native-provider resources (GitHub, command) are recorded with the
- * inputs the engine would send them. Policies (when a pack is given) are evaluated through the real analyzer
- * before each resource is carried out, then over the whole stack.
+ * inputs the engine would send them. Policies (when a pack is given) are evaluated through the real analyzer in
+ * the engine's order (enginePolicies.ts): every resource after its Check and before its step, then, once every
+ * step succeeded, the whole stack on its outputs.
  *
  * Usage: ts-node programRunner.ts <job.json>; the stack config arrives in AKR_HARNESS_CONFIG (like the
  * engine's PULUMI_CONFIG) and is removed from the environment at once.
  */
 import { readFileSync, writeFileSync } from "fs";
 import { ProviderHost, Props } from "./providerHost";
-import type { HarnessJob, HarnessResult, PolicyDiagnostic, Registration, StepRecord } from "./harnessTypes";
+import type { HarnessJob, HarnessResult, Registration, StepRecord } from "./harnessTypes";
+import { EnginePolicies, PolicyAnalyzerLike } from "./enginePolicies";
 import { ResourceState, SECRET_SIG, SECRET_SIG_KEY, StateStore } from "./stateStore";
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any -- Pulumi runtime internals are untyped */
 
-interface PolicyAnalyzerLike {
-    analyze(resource: AnalyzedResource): Promise<PolicyDiagnostic[]>;
-    analyzeStack(resources: AnalyzedResource[]): Promise<PolicyDiagnostic[]>;
-    stop(): Promise<void>;
-}
-interface AnalyzedResource {
-    urn: string;
-    type: string;
-    name: string;
-    properties: Record<string, unknown>;
-    dependencies: string[];
-    propertyDependencies: Record<string, string[]>;
-    parent: string;
-}
 
 const job = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as HarnessJob;
 const configText = process.env.AKR_HARNESS_CONFIG ?? "{}";
@@ -48,8 +36,8 @@ const structproto = require("google-protobuf/google/protobuf/struct_pb");
 
 const registrations: Registration[] = [];
 const steps: StepRecord[] = [];
-const diagnostics: PolicyDiagnostic[] = [];
-const policyCalls = { analyze: 0, analyzeStack: 0 };
+/** Every resource's outputs as the engine would hold them (plaintext), for AnalyzeStack. */
+const outputsByUrn = new Map<string, Record<string, unknown>>();
 const providerTexts = new Set<string>();
 let stackOutputsRaw: Record<string, unknown> = {};
 let seq = 0;
@@ -64,7 +52,7 @@ const inFlight = new Set<Promise<unknown>>();
 
 const store = new StateStore(job.statePath, process.env.PULUMI_CONFIG_PASSPHRASE ?? "rehearsal");
 let host: ProviderHost | undefined;
-let analyzer: PolicyAnalyzerLike | undefined;
+let policies = new EnginePolicies(undefined, job.preview);
 
 function isSecretValue(v: unknown): boolean {
     if (typeof v !== "object" || v === null) return false;
@@ -103,24 +91,23 @@ async function carryOut(reg: Registration): Promise<{ id: string; outputs: Recor
     const record = (step: Omit<StepRecord, "urn" | "type" | "startedAt" | "finishedAt">) =>
         steps.push({ urn: reg.urn, type: reg.type, startedAt, finishedAt: Date.now(), ...step });
 
-    if (!reg.custom) return { id: "", outputs: {}, secretKeys: [] };
-
-    if (analyzer) {
-        const found = await analyzer.analyze({
-            urn: reg.urn, type: reg.type, name: reg.name, properties: withoutProvider(reg.inputs),
-            dependencies: [...reg.dependencies], propertyDependencies: mutable(reg.propertyDependencies), parent: reg.parent,
-        });
-        policyCalls.analyze += 1;
-        diagnostics.push(...found);
-        const mandatory = found.filter((d) => d.enforcementLevel === "mandatory");
-        if (mandatory.length > 0 && !job.preview) {
-            const message = `policy violation${mandatory.length > 1 ? "s" : ""}: ${mandatory.map((d) => `[${d.policyName}] ${d.message}`).join("; ")}`;
-            record({ op: prior ? "update" : "create", error: message });
-            throw new Error(message);
+    // Components (and the Stack) have no provider and no step: the engine only analyzes their inputs.
+    if (!reg.custom) {
+        const violation = await policies.analyze(reg, reg.inputs);
+        if (violation) {
+            record({ op: prior ? "update" : "create", error: violation.message });
+            throw violation;
         }
+        return { id: "", outputs: {}, secretKeys: [] };
     }
 
     if (!reg.type.startsWith("pulumi-nodejs:dynamic")) {
+        // No Check for a native provider here: its resource is analyzed on the inputs as registered.
+        const violation = await policies.analyze(reg, reg.inputs);
+        if (violation) {
+            record({ op: prior ? "update" : "create", error: violation.message });
+            throw violation;
+        }
         // A native provider's resource: recorded with the inputs the engine would send it.
         const same = prior && JSON.stringify(prior.inputs) === JSON.stringify(reg.inputs);
         record({ op: !prior ? "create" : same ? "same" : "update", oldFingerprint: fp(prior?.inputs), newFingerprint: fp(reg.inputs) });
@@ -132,10 +119,13 @@ async function carryOut(reg: Registration): Promise<{ id: string; outputs: Recor
     providerTexts.add(String(reg.inputs.__provider));
     const h = host!;
     try {
+        // The engine's order: Check, then Analyze on the checked inputs, then (if neither failed) the step.
         const checked = await h.check(reg.urn, (prior?.inputs ?? {}) as Props, reg.inputs as Props);
+        const violation = await policies.analyze(reg, checked.inputs);
         if (checked.failures.length > 0) {
             throw new Error(`check failed: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
         }
+        if (violation) throw violation;
         const news = checked.inputs;
         if (!prior) {
             if (job.preview) {
@@ -182,14 +172,6 @@ async function carryOut(reg: Registration): Promise<{ id: string; outputs: Recor
     }
 }
 
-function withoutProvider(props: Record<string, unknown>): Record<string, unknown> {
-    const { __provider: _p, ...rest } = props;
-    return rest;
-}
-
-function mutable(deps: Readonly<Record<string, readonly string[]>>): Record<string, string[]> {
-    return Object.fromEntries(Object.entries(deps).map(([k, v]) => [k, [...v]]));
-}
 
 class EngineMonitor extends MockMonitor {
     constructor() {
@@ -233,6 +215,7 @@ class EngineMonitor extends MockMonitor {
             } finally {
                 inFlight.delete(work);
             }
+            if (reg.custom) outputsByUrn.set(urn, result.outputs);
             const state = await rpc.serializeProperties("", wrapSecrets(result.outputs, result.secretKeys));
             this.resources.set(urn, { urn, id: result.id || null, state });
             const response = new resproto.RegisterResourceResponse();
@@ -247,6 +230,9 @@ class EngineMonitor extends MockMonitor {
 
     registerResourceOutputs(req: any, callback: (err: unknown, resp?: unknown) => void): void {
         if (req.getUrn().includes("::pulumi:pulumi:Stack::")) stackOutputsRaw = req.getOutputs()?.toJavaScript() ?? {};
+        // A component's (and the Stack's) outputs are what it registers here.
+        const outputs = req.getOutputs();
+        if (outputs) outputsByUrn.set(req.getUrn(), unwrapSecrets(rpc.deserializeProperties(outputs, true)) as Record<string, unknown>);
         super.registerResourceOutputs(req, callback);
     }
 }
@@ -268,7 +254,7 @@ async function main(): Promise<void> {
             const { startPolicyAnalyzerForHarness } = require("./policyAnalyzer") as {
                 startPolicyAnalyzerForHarness(packDir: string, config: Record<string, unknown> | undefined, stack: string, project: string): Promise<PolicyAnalyzerLike>;
             };
-            analyzer = await startPolicyAnalyzerForHarness(job.policyPack, job.policyConfig, job.stack, job.project);
+            policies = new EnginePolicies(await startPolicyAnalyzerForHarness(job.policyPack, job.policyConfig, job.stack, job.project), job.preview);
         }
         settings.setMockOptions(new EngineMonitor(), job.project, job.stack, job.preview);
         const s = stateModule.getStore();
@@ -288,24 +274,17 @@ async function main(): Promise<void> {
                 steps.push({ urn: gone.urn, type: gone.type, op: "delete", oldFingerprint: fp(gone.inputs), startedAt, finishedAt: Date.now() });
             }
         }
-        if (analyzer) {
-            policyCalls.analyzeStack += 1;
-            diagnostics.push(
-                ...(await analyzer.analyzeStack(
-                    registrations.filter((r) => r.custom).map((r) => ({
-                        urn: r.urn, type: r.type, name: r.name, properties: withoutProvider(r.inputs),
-                        dependencies: [...r.dependencies], propertyDependencies: mutable(r.propertyDependencies), parent: r.parent,
-                    })),
-                )),
-            );
-        }
+        // Every step succeeded: AnalyzeStack on the outputs of all resources, Stack, components and providers included.
+        const stackViolation = await policies.analyzeStack(registrations.map((r) => ({ view: r, outputs: outputsByUrn.get(r.urn) ?? {} })));
+        const failure = policies.previewFailure() ?? stackViolation;
+        if (failure) throw failure;
     } catch (err) {
         error = err instanceof Error ? err.message : String(err);
         // Let steps already under way finish, as the engine does, so their state is recorded.
         await Promise.allSettled([...inFlight]);
     } finally {
         if (!job.preview) store.save();
-        await analyzer?.stop().catch(() => undefined);
+        await policies.stop().catch(() => undefined);
         if (host) await host.stop().catch(() => undefined);
     }
     const result: HarnessResult = {
@@ -317,8 +296,8 @@ async function main(): Promise<void> {
         steps,
         stackOutputs: maskSecrets(stackOutputsRaw) as Record<string, unknown>,
         secretStackOutputs: Object.entries(stackOutputsRaw).filter(([, v]) => isSecretValue(v)).map(([k]) => k),
-        policyDiagnostics: diagnostics,
-        policyCalls,
+        policyDiagnostics: policies.diagnostics,
+        policyCalls: policies.calls,
         providerTexts: [...providerTexts],
         providerHostStderr: host?.stderr ?? "",
         error,

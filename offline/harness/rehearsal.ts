@@ -1,7 +1,7 @@
 import { spawn } from "child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
-import { join } from "path";
+import { isAbsolute, join } from "path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "./providerHost";
 import type { HarnessJob, HarnessResult } from "./harnessTypes";
@@ -32,7 +32,10 @@ export interface RehearsalOptions {
      * its stderr is then the caller's to collect.
      */
     readonly providerHostPort?: number;
-    /** Policy pack directory (e.g. `policies`), to evaluate policies through the real analyzer. */
+    /**
+     * Policy pack directory, to evaluate policies through the real analyzer: relative to the project (e.g.
+     * `policies`, taken from bin/ when compiled), or an absolute path taken as it is.
+     */
     readonly policyPack?: string;
     readonly policyConfig?: Record<string, unknown>;
     readonly programPath?: string;
@@ -88,7 +91,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalRun>
         resultPath: join(dir, "result.json"),
         providerEnv: { ...options.providerEnv },
         providerHostPort: options.providerHostPort,
-        policyPack: options.policyPack ? join(runtime === "compiled" ? compiledDir! : PROJECT_ROOT, options.policyPack) : undefined,
+        policyPack: options.policyPack ? (isAbsolute(options.policyPack) ? options.policyPack : join(runtime === "compiled" ? compiledDir! : PROJECT_ROOT, options.policyPack)) : undefined,
         policyConfig: options.policyConfig,
     };
     const jobPath = join(dir, "job.json");

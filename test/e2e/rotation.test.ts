@@ -54,7 +54,8 @@ describe("scheduled rotation, end to end", () => {
         ]) {
             expect(types).toContain(t);
         }
-        expect(adopt.policyCalls.analyze).toBe(adopt.registrations.filter((r) => r.custom).length);
+        // As the engine does: Analyze for every resource (components, providers and the Stack too), AnalyzeStack once.
+        expect(adopt.policyCalls.analyze).toBe(adopt.registrations.length);
         expect(adopt.policyCalls.analyzeStack).toBe(1);
         expect(adopt.policyDiagnostics.filter((d) => d.enforcementLevel === "mandatory")).toEqual([]);
         expect(Object.values(valuesAfterAdopt).length).toBeGreaterThanOrEqual(4);
