@@ -1,6 +1,7 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import type { GithubTarget } from "../config/schema";
+import { keepGithubTokenInPlugin } from "./tokenStaysInPlugin";
 
 /**
  * GitHub Actions secrets through @pulumi/github: repository, environment and organization secrets. The
@@ -13,8 +14,9 @@ import type { GithubTarget } from "../config/schema";
  * a target removed from the config, a replacement) unless the target sets `removeOnDelete: true`: deleting the
  * key a consumer runs on is an outage.
  *
- * Credentials: the github provider reads `GITHUB_TOKEN` (or `github:token`) at run time; we never pass a
- * token, so none is stored in state.
+ * Credentials: the github provider plugin reads `GITHUB_TOKEN` (or `github:token`) at run time. We never pass a
+ * token, and the program drops `GITHUB_TOKEN` from its own environment before constructing a provider, because
+ * the SDK would otherwise copy it into the provider's inputs (see tokenStaysInPlugin.ts).
  */
 
 export interface GithubSecretTargetArgs {
@@ -63,6 +65,7 @@ export class GithubProviders {
         const key = owner ?? "";
         let provider = this.providers.get(key);
         if (!provider) {
+            keepGithubTokenInPlugin();
             provider = new github.Provider(
                 `${this.namePrefix}-github${owner ? `-${owner}` : ""}`,
                 { owner, baseUrl: this.baseUrl },

@@ -113,6 +113,18 @@ describe("GitHub secret targets as registered with the engine", () => {
     });
 });
 
+describe("the GitHub token stays in the provider plugin", () => {
+    it("a provider registered while GITHUB_TOKEN is set has no token input (the SDK would copy it there)", async () => {
+        const token = "ghp_canarytoken00000000000000000000000";
+        process.env.GITHUB_TOKEN = token;
+        await register("token-canary", { repository: "other-owner/agents" });
+        const provider = observed.find((o) => o.type === "pulumi:providers:github" && o.name === "token-canary-github-other-owner");
+        expect(provider, "the owner's explicit provider was registered").toBeDefined();
+        expect(provider!.inputNames).not.toContain("token");
+        expect(process.env.GITHUB_TOKEN).toBeUndefined();
+    });
+});
+
 describe("removeOnDelete in the stack config", () => {
     it("defaults to false for GitHub targets and must be a boolean", () => {
         expect(githubTargetSchema.parse(TARGETS.repository)).toMatchObject({ removeOnDelete: false });
