@@ -9,6 +9,7 @@ import {
 } from "../../components/health/healthChecksProvider";
 import { HerokuApi } from "../../components/heroku/herokuApi";
 import { HealthEmulator, HEALTHY_BODY } from "../../offline/emulators/healthEmulator";
+import { LoopbackServer } from "../../offline/emulators/loopbackServer";
 import { HerokuEmulator } from "../../offline/emulators/herokuEmulator";
 import { makeApiKey } from "../../offline/emulators/keys";
 import { auditLines, auditText, caught, expectErrorClean, expectNoLeaks, tempAuditContext, useFastRetries } from "../audit/support";
@@ -30,6 +31,12 @@ afterAll(async () => {
 });
 beforeEach(() => {
     useFastRetries();
+    // Short waits, but no call is cut off for being slow: on a loaded machine a loopback answer can take well
+    // over the 300 ms of useFastRetries, and a cut-off attempt is one more attempt, request and poll than a test
+    // expects. The tests whose subject is a timeout face an endpoint that never answers (or never passes), so
+    // their outcome does not depend on how fast anything runs.
+    process.env.ANTHROPIC_KEY_ROTATION_ATTEMPT_TIMEOUT_MS = "30000";
+    process.env.ANTHROPIC_KEY_ROTATION_RETRY_MAX_TOTAL_MS = "60000";
     process.env.HEROKU_API_KEY = heroku.token;
     process.env.PULUMI_ACTOR = "ops@raxx.app";
     health.clear();
@@ -39,7 +46,8 @@ afterEach(() => {
     process.env = { ...savedEnv };
 });
 
-const fast = { timeoutSeconds: 1, intervalSeconds: 0.03 };
+/** A check expected to pass: polls every 30 ms, and the deadline is far beyond what a loaded machine needs. */
+const fast = { timeoutSeconds: 30, intervalSeconds: 0.03 };
 
 function inputs(checks: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> {
     return { checks, fingerprint: fp, audit: tempAuditContext(fp), ...extra };
@@ -95,7 +103,7 @@ describe("HealthChecks provider: polling", () => {
         const props = inputs([{ url: health.at("/api/agents/health"), expect: "anthropic.ok == true", timeoutSeconds: 0.3, intervalSeconds: 0.05 }]);
         const err = await caught(() => p.create(props));
         expect(err.message).toContain(`${health.at("/api/agents/health")} did not pass within 0.3 s`);
-        expect(err.message).toMatch(/\(\d+ attempts\): last answer HTTP 503: \{"anthropic":\{"ok":false,"error":"401 from api.anthropic.com with \[REDACTED\]"\}/);
+        expect(err.message).toMatch(/\(\d+ attempts?\): last answer HTTP 503: \{"anthropic":\{"ok":false,"error":"401 from api.anthropic.com with \[REDACTED\]"\}/);
         expect(err.message).toMatch(/x{20}…/); // truncated
         expect(err.message).toMatch(/previous key was NOT revoked/);
         expect(err.message).toMatch(/heroku logs --tail/);
@@ -131,33 +139,47 @@ describe("HealthChecks provider: polling", () => {
     });
 
     it("a hanging endpoint is cut by the per-attempt timeout and reported as no answer", async () => {
+        // The endpoint never answers, so every attempt ends by its timeout however slow the machine is. An attempt
+        // never outlives the check's deadline (0.5 s here, not the 30 s attempt timeout): it runs for what is left,
+        // and at least 250 ms.
         health.script("/hang", { hang: true });
-        const started = Date.now();
         const err = await caught(() => p.create(inputs([{ url: health.at("/hang"), timeoutSeconds: 0.5, intervalSeconds: 0.05 }])));
-        expect(Date.now() - started).toBeLessThan(3000);
         expect(err.message).toContain(`${health.at("/hang")} did not pass within 0.5 s`);
-        expect(err.message).toMatch(/last attempt got no answer: .*timed out/);
+        expect(err.message).toMatch(/last attempt got no answer: .*timed out after (2[5-9]\d|[34]\d\d|500) ms/);
+        expect(health.requests.filter((r) => r.path === "/hang").every((r) => r.outcome === "hung")).toBe(true);
     });
 
     it("reports only the failing URL when others pass, and polls all checks in parallel", async () => {
         health.healthy("/good");
-        health.script("/slow", { delayMs: 250, then: { status: 200, body: HEALTHY_BODY } });
         health.script("/bad", { status: 404, body: { error: "no route" } });
-        const started = Date.now();
-        const err = await caught(() =>
-            p.create(
-                inputs([
-                    { url: health.at("/good"), ...fast },
-                    { url: health.at("/slow"), timeoutSeconds: 0.6, intervalSeconds: 0.05 },
-                    { url: health.at("/bad"), timeoutSeconds: 0.6, intervalSeconds: 0.05 },
-                ]),
-            ),
-        );
-        expect(Date.now() - started).toBeLessThan(1500);
-        expect(err.message).toContain("1 of 3 health check(s) failed");
-        expect(err.message).toContain(`${health.at("/bad")} did not pass`);
-        expect(err.message).toContain('last answer HTTP 404: {"error":"no route"}');
-        expect(err.message).not.toContain(`${health.at("/good")} did not pass`);
+        // /slow answers only once /bad has been asked: polled one check after another (good, slow, bad), /slow
+        // would wait for a request that never comes and fail. Proven by order, not by a stopwatch.
+        const slow = new LoopbackServer("slow-health", async () => {
+            for (let waited = 0; health.hits("/bad") === 0 && waited < 60_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+            return health.hits("/bad") > 0 ? { status: 200, body: HEALTHY_BODY } : { status: 503, body: { error: "/bad was never polled while /slow waited" } };
+        });
+        await slow.start();
+        try {
+            const err = await caught(() =>
+                p.create(
+                    inputs([
+                        { url: health.at("/good"), ...fast },
+                        { url: `${slow.url}/slow`, ...fast },
+                        { url: health.at("/bad"), timeoutSeconds: 0.6, intervalSeconds: 0.05 },
+                    ]),
+                ),
+            );
+            const [slowCall] = slow.calls("GET", "/slow");
+            expect(slowCall!.outcome).toBe(200);
+            expect(health.requests.find((r) => r.path === "/bad")!.seq).toBeLessThan(slowCall!.seq);
+            expect(err.message).toContain("1 of 3 health check(s) failed");
+            expect(err.message).toContain(`${health.at("/bad")} did not pass`);
+            expect(err.message).toContain('last answer HTTP 404: {"error":"no route"}');
+            expect(err.message).not.toContain(`${health.at("/good")} did not pass`);
+            expect(err.message).not.toContain(`${slow.url}/slow did not pass`);
+        } finally {
+            await slow.stop();
+        }
     });
 
     it("with no checks and no releases it succeeds at once", async () => {
