@@ -7,12 +7,15 @@ import { StackKeyRow } from "../../tools/status/stackInventory";
 import { makeAdminKey, makeApiKey } from "../../offline/emulators/keys";
 import { NOW, projectDir, removeDir, runInProcess } from "./helpers";
 
-// Fast retries: every retry test finishes in milliseconds.
+// Fast retries: every wait between attempts is a few milliseconds. No bound a loaded machine can reach,
+// though: a page of 1,000 keys can take well over 300 ms to serve when the machine is busy, and an attempt cut
+// off for that is one more request than a test expects. The test of a server that never answers sets a short
+// attempt timeout itself.
 process.env.ANTHROPIC_KEY_ROTATION_RETRY_BASE_MS = "1";
 process.env.ANTHROPIC_KEY_ROTATION_RETRY_MAX_DELAY_MS = "5";
-process.env.ANTHROPIC_KEY_ROTATION_RETRY_MAX_TOTAL_MS = "2000";
+process.env.ANTHROPIC_KEY_ROTATION_RETRY_MAX_TOTAL_MS = "60000";
 process.env.ANTHROPIC_KEY_ROTATION_RETRY_MAX_ATTEMPTS = "3";
-process.env.ANTHROPIC_KEY_ROTATION_ATTEMPT_TIMEOUT_MS = "300";
+process.env.ANTHROPIC_KEY_ROTATION_ATTEMPT_TIMEOUT_MS = "30000";
 
 const STACKS = {
     prod: { keyName: "raxx-prod-agents-2026-11-01" }, // active in the org: no finding
@@ -149,8 +152,12 @@ describe("listOrganizationKeys against the Anthropic emulator", () => {
     });
 
     it("a server that never answers is a transport error with the step and target", async () => {
+        // Every attempt hangs, so every one ends by its (short) timeout however loaded the machine is.
         emulator.server.injectFault({ path: "/v1/organizations/api_keys", fault: { kind: "hang" }, times: 5 });
-        const error = await listOrganizationKeys({ baseUrl: emulator.url, adminKey }).catch((e: Error) => e);
+        process.env.ANTHROPIC_KEY_ROTATION_ATTEMPT_TIMEOUT_MS = "200";
+        const error = await listOrganizationKeys({ baseUrl: emulator.url, adminKey })
+            .catch((e: Error) => e)
+            .finally(() => (process.env.ANTHROPIC_KEY_ROTATION_ATTEMPT_TIMEOUT_MS = "30000"));
         expect((error as Error).message).toMatch(/^list organisation API keys: the Admin API at http:\/\/127\.0\.0\.1:\d+ did not answer \(timed out\) after retries; check --anthropic-url/);
         expectNoSecrets((error as Error).message);
     });
