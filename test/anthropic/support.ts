@@ -7,13 +7,15 @@ import { describeFinding, scanForLeaks } from "../support/leakScan";
 
 /**
  * Retries in milliseconds, not seconds: every retry test stays well under a second. The attempt timeout stays
- * generous (5 s), so a loopback answer delayed by a loaded machine is never cut off and retried, which would
- * change the number of calls a test expects; a test of a hung request sets a shorter one itself.
+ * generous (30 s), so a loopback answer delayed by a loaded machine is never cut off and retried, which would
+ * change the number of calls a test expects; a test of a hung request sets a shorter one itself, against an
+ * emulator that never answers. The budget (maxRetrySeconds of inputsFor, 60 s) is as generous: budget tests
+ * run on an injected clock (fakeClock.ts).
  */
 export function useFastRetries(): void {
     process.env.ANTHROPIC_KEY_ROTATION_RETRY_BASE_MS = "5";
     process.env.ANTHROPIC_KEY_ROTATION_RETRY_MAX_DELAY_MS = "20";
-    process.env.ANTHROPIC_KEY_ROTATION_ATTEMPT_TIMEOUT_MS = "5000";
+    process.env.ANTHROPIC_KEY_ROTATION_ATTEMPT_TIMEOUT_MS = "30000";
     delete process.env.ANTHROPIC_KEY_ROTATION_RETRY_MAX_TOTAL_MS;
     delete process.env.ANTHROPIC_KEY_ROTATION_RETRY_MAX_ATTEMPTS;
 }
@@ -38,7 +40,7 @@ export function inputsFor(emulator: AnthropicEmulator, key: string, overrides: R
         mode: "messages",
         model: "claude-haiku-4-5",
         maxTokens: 10,
-        maxRetrySeconds: 5,
+        maxRetrySeconds: 60,
         baseUrl: emulator.url,
         ...overrides,
     };
@@ -55,7 +57,7 @@ export function validationInputsFor(emulator: AnthropicEmulator, key: string, ov
         mode: "messages",
         model: "claude-haiku-4-5",
         maxTokens: 10,
-        maxRetrySeconds: 5,
+        maxRetrySeconds: 60,
         baseUrl: emulator.url,
         ...overrides,
     };
