@@ -189,6 +189,10 @@ function problemFromIssue(issue: zcore.$ZodIssue, key: (k: string) => string): C
             fix: "use { repository, secretName } for a repository secret, add environment for an environment secret, or { organization, visibility, secretName } for an organization secret",
         };
     }
+    if (issue.code === "custom" && typeof issue.params?.fix === "string") {
+        // Rules that know their own fix (urlSchema.ts); their messages never quote a value.
+        return { key: where, message: issue.message, fix: issue.params.fix };
+    }
     if (issue.code === "invalid_type" && issue.input === undefined) {
         return { key: where, message: "is required", fix: "set it in the stack file (see the configuration reference in the README)" };
     }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { githubSecretNameProblem, herokuVarNameProblem } from "../domain/names";
+import { transportUrl } from "./urlSchema";
 
 /**
  * The structure of the stack config (DESIGN.md, "Public surface"). Semantic checks that need more than one
@@ -18,7 +19,7 @@ export const DEFAULT_HEALTH_TIMEOUT_SECONDS = 300;
 export const DEFAULT_HEALTH_INTERVAL_SECONDS = 10;
 export const DEFAULT_AUDIT_PATH = "audit/rotations.jsonl";
 
-const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+const url = transportUrl;
 
 const secretName = z
     .string()

@@ -56,9 +56,10 @@ export class EngineStack {
         const guard = new NetworkGuard();
         await guard.start();
         const dir = mkdtempSync(join(tmpdir(), "akr-engine-"));
-        const project = makeProject(dir, sb.config({ auditLog: join(dir, "audit", "rotations.jsonl"), ...options.config }));
+        const stackName = options.stack ?? SANDBOX_STACK;
+        const project = makeProject(dir, sb.config({ auditLog: join(dir, "audit", "rotations.jsonl"), ...options.config }), stackName);
         const session = await PulumiSession.create({ dir, cli, env: { ...sb.providerEnv(), ...guard.env() } });
-        const stack = new EngineStack(sb, session, guard, dir, project, options.stack ?? SANDBOX_STACK);
+        const stack = new EngineStack(sb, session, guard, dir, project, stackName);
         const init = await stack.run(["stack", "init", "--secrets-provider", "passphrase"]);
         if (init.code !== 0) throw new Error(`pulumi stack init failed: ${init.stderr}${init.stdout}`);
         return stack;

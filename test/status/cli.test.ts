@@ -58,9 +58,9 @@ describe("tools/status/main.ts as a child process", () => {
 
     it("--live against the Anthropic emulator: 2,045 keys over 3 pages, exit 2 for the inactive key a stack still uses", async () => {
         const dir = project({ prod: { keyName: "raxx-prod-agents-2026-11-01" }, staging: { keyName: "raxx-staging-agents-2026-11-10" } });
-        const { code, stdout, stderr } = await runCli(["--live", "--json", "--now", "2026-11-23"], {
+        const { code, stdout, stderr } = await runCli(["--live", "--anthropic-url", emulator.url, "--json", "--now", "2026-11-23"], {
             cwd: dir,
-            env: { ANTHROPIC_ADMIN_API_KEY: adminKey, ANTHROPIC_BASE_URL: emulator.url },
+            env: { ANTHROPIC_ADMIN_API_KEY: adminKey },
         });
         expect(stderr).toBe("");
         expect(code).toBe(2);

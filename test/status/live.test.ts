@@ -61,7 +61,9 @@ const project = (stacks: Parameters<typeof projectDir>[0]) => {
     dirs.push(dir);
     return dir;
 };
-const liveEnv = () => ({ ANTHROPIC_ADMIN_API_KEY: adminKey, ANTHROPIC_BASE_URL: emulator.url });
+/** The Admin key goes only to --anthropic-url (or the stacks' endpoints.anthropic), never to ANTHROPIC_BASE_URL. */
+const liveEnv = () => ({ ANTHROPIC_ADMIN_API_KEY: adminKey });
+const live = (...args: string[]) => ["--live", "--anthropic-url", emulator.url, ...args];
 const listCalls = () => emulator.calls({ method: "GET", path: "/v1/organizations/api_keys" });
 
 beforeAll(async () => {
@@ -129,7 +131,7 @@ describe("listOrganizationKeys against the Anthropic emulator", () => {
     it.each([
         [401, /answered 401 authentication_error: invalid x-api-key \(request-id req_011\w+\)\. ANTHROPIC_ADMIN_API_KEY was rejected; set it to an active Admin API key/],
         [403, /answered 403 permission_error.*use an Admin API key of an organisation admin/],
-        [404, /answered 404 not_found_error.*does not serve the Admin API; check --anthropic-url \/ ANTHROPIC_BASE_URL/],
+        [404, /answered 404 not_found_error.*does not serve the Admin API; check --anthropic-url \/ endpoints\.anthropic/],
         [500, /answered 500 api_error.*kept failing after retries; try again later/],
         [429, /answered 429 rate_limit_error.*rate limited even after retries/],
     ])("a %i says what failed and what to do, without the key", async (status, message) => {
@@ -183,7 +185,7 @@ describe("listOrganizationKeys against the Anthropic emulator", () => {
 
 describe("npm run status --live (in-process, fixed clock)", () => {
     it("--json: all 2,045 keys over 3 pages, each kind of finding, exit 2", async () => {
-        const { code, stdout, stderr } = await runInProcess(["--live", "--json", "--dir", project(STACKS)], { env: liveEnv() });
+        const { code, stdout, stderr } = await runInProcess(live("--json", "--dir", project(STACKS)), { env: liveEnv() });
         expect(stderr).toBe("");
         expect(code).toBe(2);
         const report = JSON.parse(stdout);
@@ -207,7 +209,7 @@ describe("npm run status --live (in-process, fixed clock)", () => {
     });
 
     it("text: the stack table, then the findings table", async () => {
-        const { code, stdout } = await runInProcess(["--live", "--dir", project(STACKS)], { env: liveEnv() });
+        const { code, stdout } = await runInProcess(live("--dir", project(STACKS)), { env: liveEnv() });
         expect(code).toBe(2);
         const summary = /Organisation keys \(Admin API\): 2045 keys on 3 pages \(([^)]*)\)/.exec(stdout);
         expect(summary?.[1]!.split(", ").sort()).toEqual(["1 inactive", "1019 expired", "1020 archived", "5 active"]);
@@ -235,16 +237,16 @@ describe("npm run status --live (in-process, fixed clock)", () => {
             small.addKey({ name: "raxx-prod-agents-2026-11-01", createdAt: "2026-11-01T09:00:00Z" });
             small.addKey({ name: "raxx-prod-batch-2026-11-02", createdAt: "2026-11-02T09:00:00Z" });
             const dir = project({ prod: STACKS.prod });
-            const env = { ANTHROPIC_ADMIN_API_KEY: admin, ANTHROPIC_BASE_URL: url };
-            const relaxed = await runInProcess(["--live", "--json", "--dir", dir], { env });
+            const env = { ANTHROPIC_ADMIN_API_KEY: admin };
+            const relaxed = await runInProcess(["--live", "--anthropic-url", url, "--json", "--dir", dir], { env });
             expect(relaxed.code).toBe(0);
             expect(JSON.parse(relaxed.stdout).organization.findings).toEqual([
                 expect.objectContaining({ kind: "unmanaged", severity: "warning", keyName: "raxx-prod-batch-2026-11-02" }),
             ]);
-            const strict = await runInProcess(["--live", "--strict", "--json", "--dir", dir], { env });
+            const strict = await runInProcess(["--live", "--anthropic-url", url, "--strict", "--json", "--dir", dir], { env });
             expect(strict.code).toBe(2);
             expect(JSON.parse(strict.stdout).reasons).toEqual([expect.stringMatching(/^audit: unmanaged raxx-prod-batch-2026-11-02 \(apikey_01\w+\)$/)]);
-            const clean = await runInProcess(["--live", "--dir", project({ prod: STACKS.prod, batch: { keyName: "raxx-prod-batch-2026-11-02", environment: "prod" } })], { env });
+            const clean = await runInProcess(["--live", "--anthropic-url", url, "--dir", project({ prod: STACKS.prod, batch: { keyName: "raxx-prod-batch-2026-11-02", environment: "prod" } })], { env });
             expect(clean.code).toBe(0);
             expect(clean.stdout).toContain("No findings: every active key is managed by a stack, follows the naming convention and is within its max age.");
         } finally {
@@ -252,7 +254,7 @@ describe("npm run status --live (in-process, fixed clock)", () => {
         }
     });
 
-    it("--anthropic-url wins over ANTHROPIC_BASE_URL", async () => {
+    it("--anthropic-url is used; ANTHROPIC_BASE_URL never is (test/status/adminEndpoint.test.ts)", async () => {
         const { code, stdout } = await runInProcess(["--live", "--json", "--anthropic-url", emulator.url, "--dir", project(STACKS)], {
             env: { ANTHROPIC_ADMIN_API_KEY: adminKey, ANTHROPIC_BASE_URL: "http://127.0.0.1:9" },
         });
@@ -280,7 +282,7 @@ describe("npm run status --live (in-process, fixed clock)", () => {
 
     it("an Admin API failure still prints the stack report, then exits 1 (or 2 when a key is overdue)", async () => {
         emulator.failNext(401, { path: "/v1/organizations/api_keys" });
-        const ok = await runInProcess(["--live", "--dir", project({ prod: STACKS.prod })], { env: liveEnv() });
+        const ok = await runInProcess(live("--dir", project({ prod: STACKS.prod })), { env: liveEnv() });
         expect(ok.code).toBe(1);
         expect(ok.stdout).toMatch(/prod\s+prod\s+raxx-prod-agents-2026-11-01/);
         expect(ok.stdout).toContain("Organisation keys (Admin API): not audited — list organisation API keys: the Admin API at");
@@ -288,7 +290,7 @@ describe("npm run status --live (in-process, fixed clock)", () => {
         expectNoSecrets(ok.stdout, ok.stderr);
 
         emulator.failNext(500, { path: "/v1/organizations/api_keys", times: 5 });
-        const overdue = await runInProcess(["--live", "--json", "--dir", project({ dev: STACKS.dev })], { env: liveEnv() });
+        const overdue = await runInProcess(live("--json", "--dir", project({ dev: STACKS.dev })), { env: liveEnv() });
         expect(overdue.code).toBe(2);
         expect(JSON.parse(overdue.stdout).organization.error).toMatch(/answered 500 api_error/);
     });

@@ -227,7 +227,8 @@ describe("npm run status (in-process, fixed clock)", () => {
         [["--now"], /--now needs a value/],
         [["--strict"], /--strict only applies to --live/],
         [["--json", "--github"], /use it without --json/],
-        [["--live", "--anthropic-url", "ftp://x"], /--anthropic-url must be an http\(s\) URL/],
+        [["--live", "--anthropic-url", "ftp://x"], /--anthropic-url must be an https URL \(got ftp:\/\/\)/],
+        [["--live", "--anthropic-url", "http://api.example.com"], /--anthropic-url uses http:\/\/ to api\.example\.com, which would send the key or a token in clear text/],
     ])("usage error %j: exit 1 with a clear message and nothing on stdout", async (args, message) => {
         const { code, stdout, stderr } = await runInProcess([...args, "--dir", project(MIXED)]);
         expect(code).toBe(1);

@@ -25,17 +25,17 @@ import type { PhaseResource, PhaseRunner } from "./types";
  */
 
 /** A throw-away copy of the project whose sandbox stack file points at the emulators. */
-export function makeProject(dir: string, config: Readonly<Record<string, unknown>>): string {
+export function makeProject(dir: string, config: Readonly<Record<string, unknown>>, stack: string = SANDBOX_STACK): string {
     const project = join(dir, "project");
     mkdirSync(project, { recursive: true });
     copyFileSync(join(PROJECT_ROOT, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
     for (const entry of ["index.ts", "components", "policies", "node_modules", "package.json", "tsconfig.json"]) {
         if (existsSync(join(PROJECT_ROOT, entry))) symlinkSync(join(PROJECT_ROOT, entry), join(project, entry));
     }
-    const doc = (parse(readFileSync(join(PROJECT_ROOT, `Pulumi.${SANDBOX_STACK}.yaml`), "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const doc = (parse(readFileSync(join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as { config?: Record<string, unknown> };
     const merged: Record<string, unknown> = { ...doc.config };
     for (const [k, v] of Object.entries(config)) merged[k.includes(":") ? k : `${PROJECT}:${k}`] = v;
-    writeFileSync(join(project, `Pulumi.${SANDBOX_STACK}.yaml`), stringify({ config: merged }));
+    writeFileSync(join(project, `Pulumi.${stack}.yaml`), stringify({ config: merged }));
     return project;
 }
 

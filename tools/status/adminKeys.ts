@@ -57,7 +57,7 @@ export async function listOrganizationKeys(options: ListKeysOptions): Promise<{ 
 
 function describeFailure(failure: ApiFailure, origin: string): string {
     if (failure.kind === "transport") {
-        return `${STEP}: the Admin API at ${origin} did not answer (${failure.detail}) after retries; check --anthropic-url / ANTHROPIC_BASE_URL and the network, then run again`;
+        return `${STEP}: the Admin API at ${origin} did not answer (${failure.detail}) after retries; check --anthropic-url / endpoints.anthropic and the network, then run again`;
     }
     if (failure.kind === "internal") return `${STEP}: unexpected failure talking to ${origin} (${failure.detail})`;
     const type = failure.type ? ` ${failure.type}` : "";
@@ -73,7 +73,7 @@ function fixFor(status: number): string {
         case 403:
             return "the Admin API key may not list API keys; use an Admin API key of an organisation admin";
         case 404:
-            return "this URL does not serve the Admin API; check --anthropic-url / ANTHROPIC_BASE_URL";
+            return "this URL does not serve the Admin API; check --anthropic-url / endpoints.anthropic";
         case 429:
             return "rate limited even after retries; wait a minute and run again";
         default:

@@ -1,4 +1,5 @@
 import { parseIsoDate } from "../../components/domain/dates";
+import { transportProblem } from "../../components/http/transport";
 
 /** Command-line options of `npm run status`. */
 export interface StatusOptions {
@@ -8,7 +9,7 @@ export interface StatusOptions {
     readonly now?: Date;
     /** Project directory holding the `Pulumi.<stack>.yaml` files; default: the current directory. */
     readonly dir?: string;
-    /** Admin API base URL; default ANTHROPIC_BASE_URL, then https://api.anthropic.com. */
+    /** Admin API base URL; default the stacks' endpoints.anthropic, then https://api.anthropic.com (never ANTHROPIC_BASE_URL). */
     readonly anthropicUrl?: string;
     /** With --live: audit warnings (unmanaged keys, bad names) also make the exit code 2. */
     readonly strict: boolean;
@@ -37,7 +38,9 @@ Options:
   --live                 also audit every key of the organisation through the Admin API
                          (needs ANTHROPIC_ADMIN_API_KEY): unmanaged keys, names breaking the convention,
                          active keys past their max age, inactive keys still referenced by a stack
-  --anthropic-url URL    Admin API base URL (default: ANTHROPIC_BASE_URL, else https://api.anthropic.com)
+  --anthropic-url URL    Admin API base URL (default: the stacks' endpoints.anthropic, else
+                         https://api.anthropic.com; ANTHROPIC_BASE_URL is never used, so the Admin
+                         key only goes where this project is configured to send it)
   --strict               with --live, audit warnings also fail (exit 2)
   --github               also print GitHub Actions annotations for due, overdue and problem rows
   -h, --help             show this help
@@ -115,13 +118,9 @@ export function parseStatusArgs(argv: readonly string[]): StatusOptions {
     return { json, live, strict, github, help, ...(now ? { now } : {}), ...(dir !== undefined ? { dir } : {}), ...(anthropicUrl ? { anthropicUrl } : {}) };
 }
 
+/** `--anthropic-url`: https, or http to a loopback address only, and no user:password@ (components/http/transport.ts). */
 export function checkUrl(text: string, where: string): string {
-    let url: URL;
-    try {
-        url = new URL(text);
-    } catch {
-        throw new UsageError(`${where} must be an http(s) URL like https://api.anthropic.com`);
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`${where} must be an http(s) URL like https://api.anthropic.com`);
+    const problem = transportProblem(text);
+    if (problem) throw new UsageError(`${where} ${problem.message}. Fix: ${problem.fix}`);
     return text;
 }

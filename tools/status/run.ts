@@ -3,7 +3,8 @@ import { resolve } from "path";
 import { formatIsoDate, utcToday } from "../../components/domain/dates";
 import { isApiKey, redact } from "../../components/domain/keyFormat";
 import { AdminApiError, DEFAULT_ANTHROPIC_URL, listOrganizationKeys } from "./adminKeys";
-import { checkUrl, parseStatusArgs, StatusOptions, USAGE, UsageError } from "./args";
+import { AdminEndpoint, ignoredBaseUrlNote, resolveAdminEndpoint } from "./adminEndpoint";
+import { parseStatusArgs, StatusOptions, USAGE, UsageError } from "./args";
 import { auditKeys, AuditResult } from "./audit";
 import { githubAnnotations, renderAuditReport, renderStackReport, summarize } from "./format";
 import { findStackFiles, readInventory, StackKeyRow } from "./stackInventory";
@@ -79,12 +80,17 @@ export async function runStatus(argv: readonly string[], io: StatusIo): Promise<
             err("status: ANTHROPIC_ADMIN_API_KEY holds a regular API key (api03 prefix); the Admin API needs an Admin API key (admin01 prefix) from Settings → Admin keys");
             return EXIT_ERROR;
         }
+        let endpoint: AdminEndpoint;
         try {
-            baseUrl = options.anthropicUrl ?? (io.env.ANTHROPIC_BASE_URL ? checkUrl(io.env.ANTHROPIC_BASE_URL, "ANTHROPIC_BASE_URL") : DEFAULT_ANTHROPIC_URL);
+            endpoint = resolveAdminEndpoint(options.anthropicUrl, findStackFiles(dir));
         } catch (e) {
-            err(`status: ${(e as Error).message}`);
+            if (!(e instanceof UsageError)) throw e;
+            err(`status: ${e.message}`);
             return EXIT_ERROR;
         }
+        baseUrl = endpoint.url;
+        const note = ignoredBaseUrlNote(io.env, endpoint);
+        if (note) err(note);
     }
 
     const now = options.now ?? io.clock?.() ?? new Date();
