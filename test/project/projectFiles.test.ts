@@ -24,6 +24,15 @@ describe("Pulumi.yaml", () => {
         expect((project.backend as { url: string }).url).toMatch(/^file:\/\//);
     });
 
+    it("declares no scalar config type for keys that take an object form (the real CLI refuses the value before the program runs)", () => {
+        const declared = (project.config ?? {}) as Record<string, { type?: string } | string | number | boolean>;
+        for (const key of ["anthropic-key-rotation:revocation", "anthropic-key-rotation:emergency", "anthropic-key-rotation:validation", "anthropic-key-rotation:targets"]) {
+            const d = declared[key];
+            const type = typeof d === "object" && d !== null ? d.type : d === undefined ? undefined : typeof d;
+            expect(type, `${key} is declared with type ${String(type)} in Pulumi.yaml`).toBeUndefined();
+        }
+    });
+
     it("the default file backend creates its own directory on a fresh machine (?create_dir=true; the file backend does not otherwise)", () => {
         const url = new URL((project.backend as { url: string }).url.replace("file://~", "file:///home-of-account"));
         expect(url.protocol).toBe("file:");

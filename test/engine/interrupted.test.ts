@@ -1,0 +1,70 @@
+/**
+ * An interrupted rotation through the real CLI: `pulumi up` killed (SIGKILL, as a cancelled CI job or a lost
+ * laptop lid) while the fan-out is writing, then the runbook's recovery: the next `up` refuses the locked stack,
+ * `pulumi cancel` releases the lock, `pulumi refresh` reads what the consumers really hold, and `up` converges.
+ * At no point does any consumer hold anything but the old or the new key.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fingerprint } from "../../components/domain/fingerprint";
+import { holdings, sandboxTargets } from "../../tools/rehearse/observe";
+import { EngineStack, findLeaks, realEngineAvailability, requireCli, secretsOf } from "./realEngine";
+
+const { cli, required } = realEngineAvailability();
+const STEP = 300_000;
+
+describe.runIf(cli !== undefined || required)("real engine: an interrupted up and its recovery", () => {
+    let stack: EngineStack;
+    let keyA: { value: string; id: string; fingerprint: string };
+    let keyB: { value: string; id: string; fingerprint: string };
+    const held = () => holdings(stack.sb, sandboxTargets(stack.sb.stackFile)).map((h) => h.holds);
+
+    beforeAll(async () => {
+        stack = await EngineStack.start(requireCli(cli), { config: { revocation: { mode: "deactivate", watchMinutes: 0.05, watchIntervalSeconds: 1 } } });
+        keyA = stack.sb.createKey();
+        keyB = stack.sb.createKey();
+        await stack.setKey(keyA.value);
+        const up = await stack.up();
+        if (up.code !== 0) throw new Error(`adopting key A failed: ${up.stderr}${up.stdout}`);
+    }, STEP);
+
+    afterAll(async () => {
+        await stack?.dispose();
+    });
+
+    it("a kill during the fan-out leaves every consumer on A or B, never anything else", async () => {
+        await stack.setKey(keyB.value);
+        let killed = false;
+        const up = await stack.up([], {
+            onStdout: (chunk, kill) => {
+                if (!killed && /heroku:ConfigVars\s+\S+\s+updating/.test(chunk)) {
+                    killed = true;
+                    kill("SIGKILL");
+                }
+            },
+        });
+        expect(killed, `the fan-out was reached: ${up.stdout}`).toBe(true);
+        expect(up.code).not.toBe(0);
+        const allowed = new Set([keyA.fingerprint, keyB.fingerprint]);
+        for (const h of held()) expect(allowed.has(h ?? ""), `holds ${h}`).toBe(true);
+        expect(stack.sb.anthropic.key(keyA.id)?.status, "A is not revoked by an interrupted run").toBe("active");
+    }, STEP);
+
+    it("the next up refuses the locked stack; pulumi cancel releases it", async () => {
+        const blocked = await stack.up();
+        expect(blocked.code).not.toBe(0);
+        expect(blocked.stderr + blocked.stdout).toMatch(/locked/i);
+        const cancel = await stack.run(["cancel", "--yes"]);
+        expect(cancel.code, cancel.stderr + cancel.stdout).toBe(0);
+    }, STEP);
+
+    it("refresh reads what the consumers hold, and up converges: every consumer on B, A deactivated", async () => {
+        const refresh = await stack.refresh();
+        expect(refresh.code, refresh.stderr + refresh.stdout).toBe(0);
+        const up = await stack.up();
+        expect(up.code, up.stderr + up.stdout).toBe(0);
+        expect(new Set(held())).toEqual(new Set([fingerprint(keyB.value)]));
+        expect(stack.sb.anthropic.key(keyA.id)?.status).toBe("inactive");
+        const state = await stack.exportState();
+        expect(findLeaks([...stack.artifacts(), { name: "stack export", text: state.text }], secretsOf(stack.sb, [keyA.value, keyB.value]))).toEqual([]);
+    }, STEP);
+});
