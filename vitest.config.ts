@@ -9,9 +9,12 @@ export default defineConfig({
         // vitest defaults to (cores - 1) workers: one on a 2-core machine. Many suites wait on child processes,
         // sockets and retry back-offs rather than the CPU, so three workers keep both cores busy.
         maxWorkers: 3,
-        // Suites that start the real provider host or policy analyzer spawn Node processes: give them room.
+        // Suites that start the real provider host or policy analyzer spawn Node processes: give them room. Most of
+        // that work is in hooks (a suite's rehearsals run once, in beforeAll): their limit only stops a hang, so it
+        // is far above what a loaded machine needs (test/support/timeouts.ts: 60 s hooks timed out at load 13–18
+        // on two cores). Hooks and tests that run several rehearsals set PROCESSES_SETUP_MS from there.
         testTimeout: 60_000,
-        hookTimeout: 60_000,
+        hookTimeout: 600_000,
         reporters: ["default"],
     },
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TYPE_KEY_VALIDATION } from "../../components/domain/tokens";
 import { AnthropicEmulator, EmulatedKey } from "../../offline/emulators/anthropicEmulator";
 import { describeFinding, scanForLeaks } from "../support/leakScan";
+import { PROCESS_SETUP_MS } from "../support/timeouts";
 import { PROJECT_ROOT, ProviderCallError, ProviderHost, urnOf } from "../../offline/harness/providerHost";
 import { addRotationKey, KEY_NAME } from "./support";
 
@@ -36,7 +37,7 @@ beforeAll(async () => {
             cwd: PROJECT_ROOT,
             env: { ...process.env, AKR_TEST_API_KEY: key.value, ANTHROPIC_ADMIN_API_KEY: adminKey },
             encoding: "utf8",
-            timeout: 60_000,
+            timeout: PROCESS_SETUP_MS,
         });
         expect(child.status, child.stderr).toBe(0);
         const regs = JSON.parse(readFileSync(out, "utf8")) as (typeof registered)[];
@@ -53,7 +54,7 @@ beforeAll(async () => {
             ANTHROPIC_KEY_ROTATION_RETRY_MAX_DELAY_MS: "20",
         },
     });
-}, 120_000);
+}, PROCESS_SETUP_MS);
 
 afterAll(async () => {
     await host?.stop();

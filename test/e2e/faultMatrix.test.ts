@@ -3,6 +3,7 @@ import type { RecordedRequest } from "../../offline/emulators/loopbackServer";
 import type { RehearsalRun } from "../../offline/harness/rehearsal";
 import { HEALTH_PATH } from "../../offline/harness/sandbox";
 import { describeFinding, scanForLeaks } from "../support/leakScan";
+import { PROCESSES_SETUP_MS } from "../support/timeouts";
 import {
     CALLS,
     callSpan,
@@ -199,7 +200,7 @@ describe("fault matrix: every call × every fault ends in success after retries 
         console.log(
             `${formatTable(cells)}\n\n${runs.length} runs in ${LANES.length} lanes at once, ${elapsedSeconds.toFixed(1)} s in all:\n${runLines.join("\n")}`,
         );
-    }, 300_000);
+    }, PROCESSES_SETUP_MS);
     afterAll(() => Promise.all(scenarios.map((sc) => sc.stop())));
 
     it("starts every lane from the same clean rotation", () => {

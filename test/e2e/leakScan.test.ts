@@ -3,6 +3,7 @@ import { fingerprint } from "../../components/domain/fingerprint";
 import type { RehearsalRun } from "../../offline/harness/rehearsal";
 import { makeApiKey } from "../../offline/emulators/keys";
 import { Artifact, describeFinding, scanForLeaks } from "../support/leakScan";
+import { PROCESSES_SETUP_MS } from "../support/timeouts";
 import { Scenario } from "./scenario";
 
 /**
@@ -65,7 +66,7 @@ describe("leak scan over every artifact of successful and failing rehearsals", (
         for (const { sandbox } of [sc, sc2]) {
             secrets.push(sandbox.adminKey, sandbox.heroku.token, sandbox.infisical.clientSecret, ...sandbox.infisical.issuedTokens, sandbox.github.token);
         }
-    }, 120_000);
+    }, PROCESSES_SETUP_MS);
     afterAll(() => Promise.all([sc?.stop(), sc2?.stop()]));
 
     it("ran the intended rehearsals: two rotations, a validation failure and a mid-fan-out failure", () => {

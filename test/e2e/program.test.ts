@@ -5,6 +5,7 @@ import { fingerprint } from "../../components/domain/fingerprint";
 import { rehearse, RehearsalRun } from "../../offline/harness/rehearsal";
 import { makeAdminKey, makeApiKey } from "../../offline/emulators/keys";
 import { scanForLeaks } from "../support/leakScan";
+import { PROCESS_SETUP_MS } from "../support/timeouts";
 import { PROJECT_ROOT } from "../../offline/harness/providerHost";
 
 /**
@@ -107,7 +108,7 @@ describe.each(["prod", "staging"])("pulumi preview of the %s stack", (stack) => 
     beforeAll(async () => {
         // ts-node, exactly as `pulumi preview` runs this TypeScript project.
         run = await rehearse({ stack, apiKey: key, preview: true, runtime: "ts-node", providerEnv: { ANTHROPIC_ADMIN_API_KEY: makeAdminKey() } });
-    }, 60_000);
+    }, PROCESS_SETUP_MS);
 
     it("registers the expected resources, all children of the one AnthropicKey", () => {
         expect(run.error, run.stderr).toBeUndefined();
@@ -186,7 +187,7 @@ describe.each(["prod", "staging"])("pulumi preview of the %s stack", (stack) => 
         const byUrn = (x: RehearsalRun) => Object.fromEntries(x.registrations.filter((r) => r.custom).map((r) => [r.urn, identity(r)]));
         expect(byUrn(again)).toEqual(byUrn(run));
         expect(Object.keys(byUrn(run)).length).toBeGreaterThanOrEqual(6);
-    }, 60_000);
+    }, PROCESS_SETUP_MS);
 
     it("leaves every consumer's value in place on destroy unless the target opts in with removeOnDelete", () => {
         const github = run.registrations.filter((r) => r.type.startsWith("github:index/actions"));
@@ -221,5 +222,5 @@ describe("bad input stops the program before anything is registered", () => {
         expect(run.error).toMatch(/Fix: /);
         expect(run.registrations.filter((r) => r.custom)).toEqual([]);
         expect(scanForLeaks([{ name: "error", text: run.error ?? "" }, { name: "stderr", text: run.stderr }, { name: "stdout", text: run.stdout }], [adminKey])).toEqual([]);
-    }, 60_000);
+    }, PROCESS_SETUP_MS);
 });

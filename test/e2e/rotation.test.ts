@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprint } from "../../components/domain/fingerprint";
 import type { RehearsalRun } from "../../offline/harness/rehearsal";
 import { HEALTH_PATH } from "../../offline/harness/sandbox";
+import { PROCESSES_SETUP_MS } from "../support/timeouts";
 import { Scenario, stepOf } from "./scenario";
 
 /**
@@ -36,7 +37,7 @@ describe("scheduled rotation, end to end", () => {
         releasesBeforeRotation = Object.fromEntries(sc.sandbox.targets().herokuApps.map((app) => [app, sc.sandbox.heroku.releaseCount(app)]));
         rotate = await sc.upOk(keyB.value);
         again = await sc.upOk(keyB.value);
-    }, 120_000);
+    }, PROCESSES_SETUP_MS);
     afterAll(() => sc?.stop());
 
     it("registers every consumer and passes every policy", () => {

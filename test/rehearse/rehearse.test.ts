@@ -5,6 +5,7 @@ import type { RehearsalReport } from "../../tools/rehearse/reportTypes";
 import { renderRehearsal } from "../../tools/rehearse/render";
 import { makeStyle, stripAnsi } from "../../tools/shared/terminal";
 import { PROJECT_ROOT } from "../../offline/harness/providerHost";
+import { PROCESS_SETUP_MS } from "../support/timeouts";
 
 /**
  * `npm run rehearse` as a newcomer runs it: the script in a child process (ts-node, as the npm script does),
@@ -48,7 +49,7 @@ describe("npm run rehearse", () => {
         run = await runScript(["--json", "--harness"]);
         report = JSON.parse(run.stdout) as RehearsalReport;
         text = renderRehearsal(report, makeStyle(false));
-    }, 120_000);
+    }, PROCESS_SETUP_MS);
 
     it("passes, exits 0 and prints one JSON document and nothing else on stdout", () => {
         expect(run.code, `${run.stderr}\n${report.failure?.message ?? ""}`).toBe(0);
