@@ -2,6 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { AnthropicKey } from "./components/AnthropicKey";
 import { ConfigError, loadRotationConfig, RotationConfig } from "./components/config";
 import { pulumiConfigSource } from "./components/config/pulumiSource";
+import { redactSdkDebugLog } from "./components/dynamic/sdkDebugRedaction";
+
+// Before anything is registered: the SDK's debug log echoes resource outputs, secrets included (see the module).
+redactSdkDebugLog(pulumi.log);
 
 /**
  * One AnthropicKey per stack. The whole stack config is checked before any resource is registered, so bad
