@@ -210,6 +210,8 @@ const DEFAULT_MESSAGES: Readonly<Record<string, string>> = {
 export class AnthropicEmulator {
     readonly server: LoopbackServer;
     propagationDelayMs: number;
+    /** The clock propagation delays are measured on; a test that must not depend on machine speed sets its own. */
+    now: () => number = () => Date.now();
     rateLimitHeaders: "messages" | "all" | "none";
     acceptBearer: boolean;
     requireVersionHeader: boolean;
@@ -528,11 +530,11 @@ export class AnthropicEmulator {
         if (record.status === status) return;
         record.previousStatus = this.authStatus(record);
         record.status = status;
-        record.statusChangedAt = Date.now();
+        record.statusChangedAt = this.now();
     }
 
     private authStatus(record: KeyRecord): KeyStatus {
-        if (this.propagationDelayMs > 0 && Date.now() < record.statusChangedAt + this.propagationDelayMs) return record.previousStatus;
+        if (this.propagationDelayMs > 0 && this.now() < record.statusChangedAt + this.propagationDelayMs) return record.previousStatus;
         return record.status;
     }
 
