@@ -72,6 +72,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
             newFingerprint: fingerprint,
             workspace: args.workspace ?? "default",
             emergency: args.emergency,
+            ...(args.compromisedKey ? { compromisedKey: args.compromisedKey } : {}),
             stack: args.stack,
             secretName: "ANTHROPIC_API_KEY",
         };
@@ -112,6 +113,11 @@ export class AnthropicKey extends pulumi.ComponentResource {
             replacedFingerprint: this.ledger.previousFingerprint,
             mode: args.revocation,
             emergency: args.emergency,
+            compromisedKey: args.compromisedKey,
+            // After a deactivation, the consumers' health is watched; a failure reactivates the keys.
+            healthChecks: args.healthChecks.map((c) => ({ url: c.url, ...(c.expect ? { expect: c.expect } : {}) })),
+            watchMinutes: args.revocationWatch.minutes,
+            watchIntervalSeconds: args.revocationWatch.intervalSeconds,
             baseUrl: endpoints.anthropic,
             audit,
         };

@@ -19,13 +19,15 @@ import { redact } from "../domain/keyFormat";
 
 export const AUDIT_ACTION_COMPLETED = "secret.rotate.completed";
 export const AUDIT_ACTION_FAILED = "secret.rotate.failed";
+/** A deactivation was undone (the keys reactivated) because a consumer failed its health check afterwards. */
+export const AUDIT_ACTION_ROLLED_BACK = "secret.rotate.rolled_back";
 export const AUDIT_METHOD = "operator-assisted-console";
 export const DEFAULT_AUDIT_LOG_PATH = "audit/rotations.jsonl";
 export const DEFAULT_AUDIT_SECRET_NAME = "ANTHROPIC_API_KEY";
 /** Free text (failure reasons) is cut to this length, so a line stays readable and bounded. */
 export const MAX_REASON_LENGTH = 2000;
 
-export type AuditAction = typeof AUDIT_ACTION_COMPLETED | typeof AUDIT_ACTION_FAILED;
+export type AuditAction = typeof AUDIT_ACTION_COMPLETED | typeof AUDIT_ACTION_FAILED | typeof AUDIT_ACTION_ROLLED_BACK;
 
 /**
  * What every resource that can fail passes along so that its failure leaves a `secret.rotate.failed` line.
@@ -42,6 +44,8 @@ export interface AuditContext {
     /** Anthropic workspace id, or "default". */
     readonly workspace: string;
     readonly emergency: boolean;
+    /** In an emergency, the leaked key it is for (fingerprint or Admin API id). */
+    readonly compromisedKey?: string;
     /** The Pulumi stack, when the program passes it (pulumi.getStack()). */
     readonly stack?: string;
     /** The variable name the key is known by (default ANTHROPIC_API_KEY). */
@@ -97,6 +101,8 @@ export interface AuditRecord {
     readonly workspace: string;
     readonly method: typeof AUDIT_METHOD;
     readonly emergency: boolean;
+    /** In an emergency, the leaked key (fingerprint or Admin API id). */
+    readonly compromisedKey?: string;
     readonly targets: readonly AuditTarget[];
     readonly health: readonly AuditHealthResult[];
     readonly revocation: AuditRevocation | null;
@@ -200,6 +206,7 @@ export function buildRecord(
         workspace: context.workspace || "default",
         method: AUDIT_METHOD,
         emergency: context.emergency === true,
+        ...(context.emergency === true && context.compromisedKey ? { compromisedKey: context.compromisedKey } : {}),
         targets: (details.targets ?? []).map((t) => ({ ...(t.kind !== undefined ? { kind: t.kind } : {}), target: t.target, fingerprint: t.fingerprint })),
         health: (details.health ?? []).map((h) => ({ url: h.url, ok: h.ok, status: h.status, attempts: h.attempts, seconds: h.seconds })),
         revocation: details.revocation ? revocationRecord(details.revocation) : null,
@@ -323,10 +330,11 @@ export function recordFailure(
     reason: string,
     details: AuditDetails = {},
     secrets: readonly string[] = [],
+    action: AuditAction = AUDIT_ACTION_FAILED,
 ): FailureRecordResult {
     if (!context || typeof context !== "object" || !context.newFingerprint) return { written: false, error: "no audit context was given" };
     try {
-        const record = buildRecord(context, AUDIT_ACTION_FAILED, { ...details, step, reason: redact(reason, secrets) });
+        const record = buildRecord(context, action, { ...details, step, reason: redact(reason, secrets) });
         const file = appendAuditRecord(context.path, record, secrets);
         return { written: true, record, file };
     } catch (err) {
@@ -345,9 +353,10 @@ export function auditedError(
     message: string,
     details: AuditDetails = {},
     secrets: readonly string[] = [],
+    action: AuditAction = AUDIT_ACTION_FAILED,
 ): Error {
     const safe = redact(message, secrets);
-    const result = recordFailure(context, step, safe, details, secrets);
+    const result = recordFailure(context, step, safe, details, secrets, action);
     const note = context && !result.written && result.error ? ` (the audit line could not be written: ${result.error})` : "";
     return new Error(`${safe}${note}`);
 }
@@ -364,6 +373,7 @@ export function auditContextOf(value: unknown): AuditContext | undefined {
         newFingerprint: v.newFingerprint,
         workspace: typeof v.workspace === "string" && v.workspace ? v.workspace : "default",
         emergency: v.emergency === true,
+        ...(typeof v.compromisedKey === "string" && /^(sha256:[0-9a-f]{12}|apikey_[A-Za-z0-9]+)$/.test(v.compromisedKey) ? { compromisedKey: v.compromisedKey } : {}),
         ...(typeof v.stack === "string" && v.stack ? { stack: v.stack } : {}),
         ...(typeof v.secretName === "string" && v.secretName ? { secretName: v.secretName } : {}),
     };

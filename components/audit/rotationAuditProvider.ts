@@ -6,6 +6,7 @@ import {
     AuditRevocation,
     AuditTarget,
     AUDIT_ACTION_FAILED,
+    AUDIT_ACTION_ROLLED_BACK,
     auditContextOf,
     lastRecordFor,
     auditContextProblems,
@@ -102,7 +103,7 @@ function abandonedAttempt(audit: unknown, fp: string | undefined): string | unde
     const context = auditContextOf(audit);
     if (!context || fp === undefined || fp === UNKNOWN) return undefined;
     const last = lastRecordFor(context.path, context.environment, context.stack);
-    return last && last.action === AUDIT_ACTION_FAILED && typeof last.newFingerprint === "string" && last.newFingerprint !== fp ? last.newFingerprint : undefined;
+    return last && (last.action === AUDIT_ACTION_FAILED || last.action === AUDIT_ACTION_ROLLED_BACK) && typeof last.newFingerprint === "string" && last.newFingerprint !== fp ? last.newFingerprint : undefined;
 }
 
 function write(inputs: Props, ownPrevious: string | undefined, rollback = false): Props {

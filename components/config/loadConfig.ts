@@ -4,7 +4,8 @@ import { fingerprint } from "../domain/fingerprint";
 import { KeyName, parseKeyName } from "../domain/keyName";
 import { maxAgeDaysFor } from "../domain/rotationAge";
 import { ConfigError, ConfigProblem } from "./configError";
-import { stackConfigSchema, StackConfigBody, Targets } from "./schema";
+import { DEFAULT_WATCH_INTERVAL_SECONDS, DEFAULT_WATCH_MINUTES, REVOCATION_MODES } from "./revocationSchema";
+import { RevocationMode, stackConfigSchema, StackConfigBody, Targets } from "./schema";
 
 export const CONFIG_NAMESPACE = "anthropic-key-rotation";
 
@@ -22,7 +23,13 @@ export interface ConfigSource {
     readonly now?: Date;
 }
 
-export interface RotationConfig extends Omit<StackConfigBody, "maxAgeDays" | "environment"> {
+/** How long the consumers' health is watched after a deactivation (0 minutes: no watch). */
+export interface RevocationWatch {
+    readonly minutes: number;
+    readonly intervalSeconds: number;
+}
+
+export interface RotationConfig extends Omit<StackConfigBody, "maxAgeDays" | "environment" | "revocation" | "emergency"> {
     readonly stack: string;
     readonly environment: string;
     /** The trimmed, valid key. Plaintext: wrap it in `pulumi.secret` before it goes anywhere. */
@@ -31,11 +38,18 @@ export interface RotationConfig extends Omit<StackConfigBody, "maxAgeDays" | "en
     readonly parsedName: KeyName;
     readonly fingerprint: string;
     readonly maxAgeDays: number;
+    /** `revocation` (or `revocation.mode`). */
+    readonly revocation: RevocationMode;
+    readonly revocationWatch: RevocationWatch;
+    /** True when `emergency` names a compromised key. */
+    readonly emergency: boolean;
+    /** The leaked key an emergency rotation is for (fingerprint or Admin API id). */
+    readonly compromisedKey?: string;
     /** Things worth telling the operator that are not errors (never contain a secret). */
     readonly notices: readonly string[];
 }
 
-const STRUCTURED_KEYS = new Set(["validation", "targets", "healthChecks", "emergency", "maxAgeDays", "endpoints"]);
+const STRUCTURED_KEYS = new Set(["validation", "targets", "healthChecks", "revocation", "emergency", "maxAgeDays", "endpoints"]);
 const KNOWN_KEYS = new Set([
     "apiKey", "keyName", "environment", "workspace", "keyId", "validation", "targets", "healthChecks",
     "revocation", "emergency", "maxAgeDays", "auditLog", "endpoints",
@@ -70,8 +84,27 @@ export function loadRotationConfig(source: ConfigSource): RotationConfig {
         try {
             rawBody[k] = JSON.parse(text);
         } catch {
+            // A plain word (`revocation: deactivate`) is stored as the text itself.
+            if (k === "revocation") {
+                rawBody[k] = text;
+                continue;
+            }
             problems.push({ key: key(k), message: "is not valid JSON/YAML structure", fix: `set it with pulumi config set --path, or write it as a YAML object in Pulumi.${source.stack}.yaml` });
         }
+    }
+    if (typeof rawBody.revocation === "string" && !(REVOCATION_MODES as readonly string[]).includes(rawBody.revocation)) {
+        problems.push({ key: key("revocation"), message: "must be none, verify or deactivate", fix: "use none, verify or deactivate" });
+        delete rawBody.revocation;
+    }
+    if (rawBody.emergency === true) {
+        problems.push({
+            key: key("emergency"),
+            message: "is true but does not name the compromised key; an emergency setting left in the config would turn the next scheduled rotation into an outage",
+            fix:
+                `name the leaked key by its fingerprint (the \`fingerprint\` stack output or the audit log's newFingerprint when it was deployed): ` +
+                `pulumi config set --path emergency.compromisedKey sha256:<12 hex digits> -s ${source.stack} (remove it afterwards: pulumi config rm emergency -s ${source.stack})`,
+        });
+        delete rawBody.emergency;
     }
     const parsed = stackConfigSchema.safeParse(rawBody);
     let body: StackConfigBody | undefined;
@@ -81,10 +114,10 @@ export function loadRotationConfig(source: ConfigSource): RotationConfig {
         for (const issue of parsed.error.issues) problems.push(problemFromIssue(issue, key));
     }
     if (body) problems.push(...duplicateTargets(body.targets, key));
-    if (body?.emergency && body.revocation === "none") {
+    if (body?.emergency && body.revocation.mode === "none") {
         problems.push({
             key: key("emergency"),
-            message: "is true but revocation is none; an emergency rotation exists to kill the compromised key before anything else",
+            message: "is set but revocation is none; an emergency rotation exists to kill the compromised key before anything else",
             fix: `set revocation to deactivate (needs ANTHROPIC_ADMIN_API_KEY) or verify (after revoking it in the Console): pulumi config set revocation deactivate -s ${source.stack}`,
         });
     }
@@ -149,9 +182,13 @@ export function loadRotationConfig(source: ConfigSource): RotationConfig {
     if (problems.length > 0 || !body || !parsedName) throw new ConfigError(problems, source.stack);
 
     const overrides = typeof body.maxAgeDays === "number" ? { [environment]: body.maxAgeDays } : body.maxAgeDays ?? {};
-    const { maxAgeDays: _ignored, environment: _env, ...rest } = body;
+    const { maxAgeDays: _ignored, environment: _env, revocation, emergency, ...rest } = body;
     return {
         ...rest,
+        revocation: revocation.mode,
+        revocationWatch: { minutes: revocation.watchMinutes ?? DEFAULT_WATCH_MINUTES, intervalSeconds: revocation.watchIntervalSeconds ?? DEFAULT_WATCH_INTERVAL_SECONDS },
+        emergency: emergency !== undefined,
+        ...(emergency ? { compromisedKey: emergency.compromisedKey } : {}),
         stack: source.stack,
         environment,
         apiKey,
@@ -204,7 +241,10 @@ function fixFor(issue: zcore.$ZodIssue): string {
     const last = issue.path[issue.path.length - 1];
     if (issue.path.includes("vars")) return "rename the config var, e.g. ANTHROPIC_API_KEY or ANTHROPIC_API_KEY_AGENTS";
     if (last === "secretName") return "use a name like ANTHROPIC_API_KEY or ANTHROPIC_API_KEY_STAGING";
-    if (last === "revocation") return "use none, verify or deactivate";
+    if (last === "revocation" || (issue.path[0] === "revocation" && last === "mode")) return "use none, verify or deactivate";
+    if (issue.path[0] === "revocation" && last === "watchMinutes") return "set how long to watch the consumers' health after a deactivation, e.g. revocation.watchMinutes: 5 (0 turns the watch off)";
+    if (issue.path[0] === "revocation" && last === "watchIntervalSeconds") return "set the seconds between two health polls of the watch, e.g. revocation.watchIntervalSeconds: 30";
+    if (issue.path[0] === "emergency") return "pulumi config set --path emergency.compromisedKey sha256:<12 hex digits> -s <stack> (the leaked key's fingerprint), or pulumi config rm emergency when it is over";
     if (last === "mode") return "use messages (one cheap Messages call) or models (free, proves authentication only)";
     return "correct the value (see the configuration reference in the README)";
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { githubSecretNameProblem, herokuVarNameProblem } from "../domain/names";
+import { emergencySchema, revocationSchema } from "./revocationSchema";
 import { transportUrl } from "./urlSchema";
 
 /**
@@ -129,8 +130,8 @@ export const stackConfigSchema = z.strictObject({
     validation: validationSchema.default(validationSchema.parse({})),
     targets: targetsSchema.default(targetsSchema.parse({})),
     healthChecks: z.array(healthCheckSchema).default([]),
-    revocation: z.enum(["none", "verify", "deactivate"]).default("verify"),
-    emergency: z.boolean().default(false),
+    revocation: revocationSchema,
+    emergency: emergencySchema,
     maxAgeDays: z.union([z.number().int().positive(), z.record(z.string(), z.number().int().positive())]).optional(),
     auditLog: z.string().min(1).default(DEFAULT_AUDIT_PATH),
     endpoints: endpointsSchema.default({}),

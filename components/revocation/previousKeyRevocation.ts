@@ -33,6 +33,12 @@ export interface PreviousKeyRevocationArgs {
     readonly retiredKeys?: pulumi.Input<RetiredKey[]>;
     /** KeyLedger.previousFingerprint: the key the consumers held before this rotation (for the audit). */
     readonly replacedFingerprint?: pulumi.Input<string | null | undefined>;
+    /** The health checks to watch after a deactivation ({url, expect?}); none: no watch. */
+    readonly healthChecks?: pulumi.Input<pulumi.Input<{ url: string; expect?: string }>[]>;
+    /** How long to watch the consumers' health after a deactivation (default 5; 0: no watch). */
+    readonly watchMinutes?: pulumi.Input<number>;
+    /** Between two polls of the watch (default 30 s). */
+    readonly watchIntervalSeconds?: pulumi.Input<number>;
     /** Anthropic API base URL; default https://api.anthropic.com. */
     readonly baseUrl?: pulumi.Input<string | undefined>;
     /** How long to keep probing for the 401 after a deactivation (default 60 s). */

@@ -1,13 +1,16 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { auditContextOf, auditContextProblems, auditedError, AuditContext } from "../audit/auditLog";
+import { auditContextOf, auditContextProblems, auditedError, AuditContext, AUDIT_ACTION_ROLLED_BACK, errorMessage } from "../audit/auditLog";
 import { fingerprint, isFingerprint } from "../domain/fingerprint";
 import { redact } from "../domain/keyFormat";
 import { UNKNOWN } from "../dynamic/unknown";
+import { checkOnce, HealthCheckSpec } from "../health/checkOnce";
+import { systemClock } from "../time/clock";
 import { normalizeApiRoot, normalizeUrlInput } from "../http/urls";
 import { ADMIN_KEY_ENV, STEP_REVOCATION } from "./adminRecord";
 import { normalizeBaseUrl } from "./keyProof";
 import { describeKey, mergeRetired, RetiredKey, retiredFingerprints, retiredKeysOf } from "./retiredKeys";
-import { KeyOutcome, revokeKeys, RevocationMode } from "./revokeKeys";
+import { ADMIN_MAX_RETRY_SECONDS, KeyOutcome, revokeKeys, RevocationMode } from "./revokeKeys";
+import { isRolledBack, watchOrUndo } from "./undoableDeactivation";
 
 /**
  * The dynamic provider behind `pulumi-nodejs:dynamic/anthropic:PreviousKeyRevocation` (SOP step 7).
@@ -34,6 +37,8 @@ export type { RevocationMode, KeyOutcome };
 export const DEFAULT_PROOF_TIMEOUT_SECONDS = 60;
 export const DEFAULT_PROOF_INTERVAL_SECONDS = 2;
 export const RESULT_NO_PREVIOUS_KEY = "no previous key";
+export const DEFAULT_WATCH_MINUTES = 5;
+export const DEFAULT_WATCH_INTERVAL_SECONDS = 30;
 
 const MODES: readonly string[] = ["none", "verify", "deactivate"];
 const COMPROMISED_KEY = /^(sha256:[0-9a-f]{12}|apikey_[A-Za-z0-9]+)$/;
@@ -51,6 +56,9 @@ export interface PreviousKeyRevocationOutputs {
     readonly baseUrl: string;
     readonly proofTimeoutSeconds: number;
     readonly proofIntervalSeconds: number;
+    readonly watchMinutes: number;
+    readonly watchIntervalSeconds: number;
+    readonly healthChecks: readonly HealthCheckSpec[];
     /** Fingerprint of the key this resource held before the last key change; null on the first run. */
     readonly previousFingerprint: string | null;
     /** Admin API id of that key, when known. */
@@ -75,6 +83,9 @@ interface Settings {
     readonly baseUrl: string;
     readonly proofTimeoutSeconds: number;
     readonly proofIntervalSeconds: number;
+    readonly watchMinutes: number;
+    readonly watchIntervalSeconds: number;
+    readonly healthChecks: readonly HealthCheckSpec[];
 }
 
 interface Inputs extends Settings {
@@ -127,9 +138,15 @@ export const previousKeyRevocationProvider: dynamic.ResourceProvider = {
             fail("baseUrl", "baseUrl must be an http(s) URL such as https://api.anthropic.com");
         }
         if (given(news.retiredKeys) && !Array.isArray(news.retiredKeys)) fail("retiredKeys", "retiredKeys must be the KeyLedger's retiredKeys output (a list)");
-        for (const [field, max] of [["proofTimeoutSeconds", 3600], ["proofIntervalSeconds", 300]] as const) {
+        for (const [field, max] of [["proofTimeoutSeconds", 3600], ["proofIntervalSeconds", 300], ["watchIntervalSeconds", 300]] as const) {
             const v = news[field];
             if (given(v) && (typeof v !== "number" || !(v > 0) || v > max)) fail(field, `${field} must be a number of seconds above 0 and at most ${max}`);
+        }
+        if (given(news.watchMinutes) && (typeof news.watchMinutes !== "number" || news.watchMinutes < 0 || news.watchMinutes > 60)) {
+            fail("watchMinutes", "watchMinutes must be a number of minutes from 0 (no watch) to 60");
+        }
+        if (given(news.healthChecks) && (!Array.isArray(news.healthChecks) || news.healthChecks.some((c) => known(c) && (!c || typeof c !== "object" || typeof (c as Props).url !== "string")))) {
+            fail("healthChecks", "healthChecks must be the stack's health checks, a list of {url, expect?}");
         }
         for (const problem of auditContextProblems(news.audit, (v) => !known(v))) fail("audit", problem);
         const inputs: Props = { ...news, mode };
@@ -223,7 +240,7 @@ async function revoke(news: Inputs, candidates: readonly RetiredKey[], previous:
     if (candidates.length === 0) {
         return { previousFingerprint: previous?.fingerprint ?? null, previousKeyId: previous?.keyId ?? null, keys: [], result: RESULT_NO_PREVIOUS_KEY, provedAt: null };
     }
-    let done;
+    let done: Awaited<ReturnType<typeof revokeKeys>>;
     try {
         done = await revokeKeys(
             {
@@ -238,15 +255,42 @@ async function revoke(news: Inputs, candidates: readonly RetiredKey[], previous:
             adminKey,
         );
     } catch (err) {
-        throw fail(err instanceof Error ? err.message : String(err));
+        throw fail(errorMessage(err));
     }
     if (news.mode === "none") warn(`revocation: ${done.result}`);
+    let watched = "";
+    try {
+        watched = await watchOrUndo(
+            done,
+            { minutes: news.watchMinutes, intervalSeconds: news.watchIntervalSeconds, checks: news.healthChecks },
+            {
+                emergency: news.emergency,
+                newFingerprint: news.fingerprint,
+                admin: adminKey ? { adminKey, baseUrl: news.baseUrl, maxRetrySeconds: ADMIN_MAX_RETRY_SECONDS } : undefined,
+                clock: systemClock,
+                check: checkOnce,
+            },
+        );
+    } catch (err) {
+        if (!isRolledBack(err)) throw fail(errorMessage(err));
+        throw auditedError(
+            news.audit,
+            STEP_REVOCATION,
+            err.message,
+            {
+                oldFingerprint: news.replacedFingerprint ?? previous?.fingerprint ?? null,
+                revocation: { mode: news.mode, result: err.restoredAll ? "rolled back: keys reactivated" : "rollback failed: a key could not be reactivated", keys: err.keys },
+            },
+            [...secrets, ...(adminKey ? [adminKey] : [])],
+            AUDIT_ACTION_ROLLED_BACK,
+        );
+    }
     const previousOutcome = previous ? done.keys.find((k) => k.fingerprint === previous.fingerprint) : undefined;
     return {
         previousFingerprint: previous?.fingerprint ?? null,
         previousKeyId: previousOutcome?.keyId ?? previous?.keyId ?? null,
         keys: done.keys,
-        result: done.result,
+        result: `${done.result}${watched}`,
         provedAt: done.provedAt,
     };
 }
@@ -285,7 +329,18 @@ function settingsOf(props: Props): Settings {
         baseUrl: normalizeBaseUrl(typeof props.baseUrl === "string" ? props.baseUrl : undefined),
         proofTimeoutSeconds: num(props.proofTimeoutSeconds, DEFAULT_PROOF_TIMEOUT_SECONDS),
         proofIntervalSeconds: num(props.proofIntervalSeconds, DEFAULT_PROOF_INTERVAL_SECONDS),
+        watchMinutes: typeof props.watchMinutes === "number" && props.watchMinutes >= 0 ? props.watchMinutes : DEFAULT_WATCH_MINUTES,
+        watchIntervalSeconds: num(props.watchIntervalSeconds, DEFAULT_WATCH_INTERVAL_SECONDS),
+        healthChecks: healthChecksOf(props.healthChecks),
     };
+}
+
+/** The url and condition of each health check (timeouts belong to the HealthChecks step, not to the watch). */
+function healthChecksOf(value: unknown): HealthCheckSpec[] {
+    if (!Array.isArray(value)) return [];
+    return value
+        .filter((c): c is Props => !!c && typeof c === "object" && typeof (c as Props).url === "string")
+        .map((c) => ({ url: c.url as string, ...(typeof c.expect === "string" && c.expect.trim() ? { expect: c.expect.trim() } : {}) }));
 }
 
 function inputsOf(props: Props): Inputs {
@@ -332,6 +387,9 @@ function outputs(news: Inputs, outcome: Outcome): PreviousKeyRevocationOutputs &
         baseUrl: news.baseUrl,
         proofTimeoutSeconds: news.proofTimeoutSeconds,
         proofIntervalSeconds: news.proofIntervalSeconds,
+        watchMinutes: news.watchMinutes,
+        watchIntervalSeconds: news.watchIntervalSeconds,
+        healthChecks: news.healthChecks,
         ...(news.rawAudit !== undefined ? { audit: news.rawAudit } : {}),
         previousFingerprint: outcome.previousFingerprint,
         previousKeyId: outcome.previousKeyId,

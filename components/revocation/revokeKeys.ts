@@ -32,7 +32,16 @@ export type RevocationMode = "none" | "verify" | "deactivate";
 /** Bound on each Admin API call with its retries. */
 export const ADMIN_MAX_RETRY_SECONDS = 60;
 
-export type KeyOutcomeKind = "deactivated" | "already inactive" | "already archived" | "already expired" | "verified dead" | "left active";
+export type KeyOutcomeKind =
+    | "deactivated"
+    | "already inactive"
+    | "already archived"
+    | "already expired"
+    | "verified dead"
+    | "left active"
+    /** Deactivated, then restored because a consumer failed its health check during the watch. */
+    | "reactivated"
+    | "reactivation failed";
 
 /** What happened to one key: public (no value). */
 export interface KeyOutcome {

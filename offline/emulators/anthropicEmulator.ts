@@ -222,6 +222,7 @@ export class AnthropicEmulator {
     /** Admin key value → organisation id. */
     private readonly adminKeys = new Map<string, string>();
     private nextOrder = 0;
+    private readonly statusListeners: ((key: EmulatedKey, status: KeyStatus) => void)[] = [];
 
     constructor(options: AnthropicEmulatorOptions = {}) {
         this.propagationDelayMs = options.propagationDelayMs ?? 0;
@@ -307,6 +308,18 @@ export class AnthropicEmulator {
         const record = this.mustFind(idOrValue);
         this.changeStatus(record, status);
         return this.view(record);
+    }
+
+    /**
+     * Calls `listener` after every status change (Admin API or setStatus), e.g. to script what a consumer does
+     * once a key is deactivated, or to fail the reactivation that follows. Returns the function that removes it.
+     */
+    onStatusChange(listener: (key: EmulatedKey, status: KeyStatus) => void): () => void {
+        this.statusListeners.push(listener);
+        return () => {
+            const i = this.statusListeners.indexOf(listener);
+            if (i >= 0) this.statusListeners.splice(i, 1);
+        };
     }
 
     setLimits(idOrValue: string, limits: Partial<RateLimitConfig>): void {
@@ -531,6 +544,7 @@ export class AnthropicEmulator {
         record.previousStatus = this.authStatus(record);
         record.status = status;
         record.statusChangedAt = this.now();
+        for (const listener of [...this.statusListeners]) listener(this.view(record), status);
     }
 
     private authStatus(record: KeyRecord): KeyStatus {

@@ -63,7 +63,7 @@ describe("emergency rotation: the compromised key is deactivated before any cons
         await sc.upOk(keyA.value);
         seqBefore = Math.max(...sc.consumerWrites().map((w) => w.seq));
         keyB = sc.createKey();
-        await sc.upOk(keyB.value, { config: { emergency: true, revocation: "deactivate" } });
+        await sc.upOk(keyB.value, { config: { emergency: { compromisedKey: keyA.fingerprint }, revocation: "deactivate" } });
     }, 60_000);
     afterAll(() => sc?.stop());
 

@@ -54,8 +54,8 @@ describe("emergency after an unfinished rotation: the leaked key B is the one th
         sc.sandbox.health.healthy(HEALTH_PATH);
         // B leaks: emergency rotation to C.
         c = sc.createKey();
-        emergency = await sc.upOk(c.value, { config: { revocation: "deactivate", emergency: true, ...fastHealth(sc) } });
-    }, 120_000);
+        emergency = await sc.upOk(c.value, { config: { revocation: "deactivate", emergency: { compromisedKey: b.fingerprint }, ...fastHealth(sc) } });
+    }, 600_000);
     afterAll(() => sc?.stop());
 
     it("the unfinished rotation put B on every consumer and revoked nothing", () => {
@@ -85,7 +85,7 @@ describe("emergency after an unfinished rotation: the leaked key B is the one th
 
     it("audits the emergency against B (the key the consumers held), names the compromised key and lists every key revoked", () => {
         const record = lastCompleted(sc);
-        expect(record).toMatchObject({ emergency: true, oldFingerprint: b.fingerprint, newFingerprint: c.fingerprint });
+        expect(record).toMatchObject({ emergency: true, compromisedKey: b.fingerprint, oldFingerprint: b.fingerprint, newFingerprint: c.fingerprint });
         expect(record.revocation?.keys?.map((k) => [k.fingerprint, k.keyId, k.outcome])).toEqual([
             [a.fingerprint, a.id, "deactivated"],
             [b.fingerprint, b.id, "deactivated"],
@@ -111,7 +111,7 @@ describe("an unfinished rotation followed by a normal one", () => {
         sc.sandbox.health.healthy(HEALTH_PATH);
         c = sc.createKey();
         await sc.upOk(c.value, { config: fastHealth(sc) });
-    }, 120_000);
+    }, 600_000);
     afterAll(() => sc?.stop());
 
     it("revokes both A and B, and C stays active on every consumer", () => {
@@ -145,7 +145,7 @@ describe("two failed rotations in a row, then one that completes", () => {
         sc.sandbox.health.healthy(HEALTH_PATH);
         d = sc.createKey();
         await sc.upOk(d.value, { config: fastHealth(sc) });
-    }, 150_000);
+    }, 600_000);
     afterAll(() => sc?.stop());
 
     it("the ledger recorded each key before it was written anywhere, even in the runs that failed", () => {
@@ -187,7 +187,7 @@ describe("a rollback, then the next rotation", () => {
         deactivationsAfterRollback = sc.sandbox.anthropic.calls({ method: "POST", path: /^\/v1\/organizations\/api_keys\// }).length;
         c = sc.createKey();
         await sc.upOk(c.value, { config: fastHealth(sc) });
-    }, 150_000);
+    }, 600_000);
     afterAll(() => sc?.stop());
 
     it("the rollback puts A back everywhere, revokes nothing and says that B is still alive", () => {

@@ -147,10 +147,11 @@ describe("stack config", () => {
     });
 
     it("refuses an emergency rotation that would not revoke the compromised key", () => {
-        const err = problemsOf({ ...base(), emergency: true, revocation: "none" });
+        const emergency = { compromisedKey: "sha256:0123456789ab" };
+        const err = problemsOf({ ...base(), emergency, revocation: "none" });
         expect(err.problems.map((p) => p.key)).toEqual(["anthropic-key-rotation:emergency"]);
         expect(err.message).toMatch(/revocation deactivate/);
-        expect(loadRotationConfig(source({ ...base(), emergency: true, revocation: "deactivate" })).emergency).toBe(true);
+        expect(loadRotationConfig(source({ ...base(), emergency, revocation: "deactivate" })).emergency).toBe(true);
     });
 
     it("lists every problem at once", () => {
