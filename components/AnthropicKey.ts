@@ -11,6 +11,7 @@ import { createGithubSecret, GithubProviders, githubTargetLabel } from "./github
 import { HealthChecks } from "./health/healthChecks";
 import { HerokuConfigVars } from "./heroku/herokuConfigVars";
 import { InfisicalSecret } from "./infisical/infisicalSecret";
+import { consumersOf } from "./revocation/consumers";
 import { KeyLedger } from "./revocation/keyLedger";
 import { PreviousKeyRevocation } from "./revocation/previousKeyRevocation";
 
@@ -100,9 +101,10 @@ export class AnthropicKey extends pulumi.ComponentResource {
         );
         // 1b. On record before any consumer is written: every key that reaches a consumer stays listed until
         //     it is proven dead, whatever fails later in this run.
+        const keyHolders = consumersOf(args.targets, args.githubOwner);
         this.ledger = new KeyLedger(
             `${name}-key-ledger`,
-            { apiKey, fingerprint, keyId: this.validation.keyId, environment: args.environment, baseUrl: endpoints.anthropic },
+            { apiKey, fingerprint, keyId: this.validation.keyId, environment: args.environment, baseUrl: endpoints.anthropic, consumers: keyHolders },
             { ...child, dependsOn: [this.validation] },
         );
         const revocationArgs = {
@@ -111,6 +113,9 @@ export class AnthropicKey extends pulumi.ComponentResource {
             keyId: this.validation.keyId,
             retiredKeys: this.ledger.retiredKeys,
             replacedFingerprint: this.ledger.previousFingerprint,
+            // A consumer removed from targets that still holds a key to revoke stops the run, unless acknowledged.
+            consumers: keyHolders,
+            acknowledgedRemovals: [...args.acknowledgeRemoved],
             mode: args.revocation,
             emergency: args.emergency,
             compromisedKey: args.compromisedKey,

@@ -41,6 +41,8 @@ export interface RotationConfig extends Omit<StackConfigBody, "maxAgeDays" | "en
     /** `revocation` (or `revocation.mode`). */
     readonly revocation: RevocationMode;
     readonly revocationWatch: RevocationWatch;
+    /** `revocation.acknowledgeRemoved`: removed consumers that may break when their key is revoked. */
+    readonly acknowledgeRemoved: readonly string[];
     /** True when `emergency` names a compromised key. */
     readonly emergency: boolean;
     /** The leaked key an emergency rotation is for (fingerprint or Admin API id). */
@@ -187,6 +189,7 @@ export function loadRotationConfig(source: ConfigSource): RotationConfig {
         ...rest,
         revocation: revocation.mode,
         revocationWatch: { minutes: revocation.watchMinutes ?? DEFAULT_WATCH_MINUTES, intervalSeconds: revocation.watchIntervalSeconds ?? DEFAULT_WATCH_INTERVAL_SECONDS },
+        acknowledgeRemoved: revocation.acknowledgeRemoved ?? [],
         emergency: emergency !== undefined,
         ...(emergency ? { compromisedKey: emergency.compromisedKey } : {}),
         stack: source.stack,
@@ -244,6 +247,7 @@ function fixFor(issue: zcore.$ZodIssue): string {
     if (last === "revocation" || (issue.path[0] === "revocation" && last === "mode")) return "use none, verify or deactivate";
     if (issue.path[0] === "revocation" && last === "watchMinutes") return "set how long to watch the consumers' health after a deactivation, e.g. revocation.watchMinutes: 5 (0 turns the watch off)";
     if (issue.path[0] === "revocation" && last === "watchIntervalSeconds") return "set the seconds between two health polls of the watch, e.g. revocation.watchIntervalSeconds: 30";
+    if (issue.path[0] === "revocation" && issue.path.includes("acknowledgeRemoved")) return "list the consumers the refusal named, e.g. revocation.acknowledgeRemoved: [heroku app raxx-worker-prod]";
     if (issue.path[0] === "emergency") return "pulumi config set --path emergency.compromisedKey sha256:<12 hex digits> -s <stack> (the leaked key's fingerprint), or pulumi config rm emergency when it is over";
     if (last === "mode") return "use messages (one cheap Messages call) or models (free, proves authentication only)";
     return "correct the value (see the configuration reference in the README)";

@@ -22,6 +22,11 @@ const revocationObject = z.strictObject({
     /** 0 turns the watch off. Fractions are allowed (rehearsals use seconds). */
     watchMinutes: z.number().min(0, "must be 0 (no watch) or more minutes").max(MAX_WATCH_MINUTES, `must be at most ${MAX_WATCH_MINUTES} minutes`).default(DEFAULT_WATCH_MINUTES),
     watchIntervalSeconds: z.number().positive("must be a number of seconds above 0").max(300, "must be at most 300 seconds").default(DEFAULT_WATCH_INTERVAL_SECONDS),
+    /**
+     * Consumers removed from targets that may break when the key they still hold is revoked, by the id the
+     * refusal names (e.g. `heroku app raxx-worker-prod`).
+     */
+    acknowledgeRemoved: z.array(z.string().min(1, "must name a consumer, e.g. heroku app raxx-worker-prod")).default([]),
 });
 
 /** `revocation: deactivate` or `revocation: { mode: deactivate, watchMinutes: 5 }`: both give the object. */
@@ -29,6 +34,7 @@ export const revocationSchema = z.preprocess((v) => (typeof v === "string" ? { m
     mode: "verify",
     watchMinutes: DEFAULT_WATCH_MINUTES,
     watchIntervalSeconds: DEFAULT_WATCH_INTERVAL_SECONDS,
+    acknowledgeRemoved: [],
 });
 
 /**

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { TYPE_KEY_LEDGER } from "../domain/tokens";
 import { keyLedgerProvider } from "./keyLedgerProvider";
+import type { ConsumerRef } from "./consumers";
 import type { RetiredKey, RetiredKeyInfo } from "./retiredKeys";
 
 export { keyLedgerProvider, PROBE_MAX_MS } from "./keyLedgerProvider";
@@ -16,6 +17,8 @@ export interface KeyLedgerArgs {
     readonly keyId?: pulumi.Input<string | null | undefined>;
     /** The environment (the resource id; public). */
     readonly environment: pulumi.Input<string>;
+    /** The consumers in the config (consumersOf): recorded as the holders of the current key. */
+    readonly consumers?: pulumi.Input<pulumi.Input<ConsumerRef>[]>;
     /** Anthropic API base URL for the probes of retired keys; default https://api.anthropic.com. */
     readonly baseUrl?: pulumi.Input<string | undefined>;
 }
@@ -37,6 +40,8 @@ export class KeyLedger extends pulumi.dynamic.Resource {
     declare readonly retired: pulumi.Output<RetiredKeyInfo[]>;
     /** Public: keys the last rotation found dead (401) and dropped from the ledger. */
     declare readonly dropped: pulumi.Output<RetiredKeyInfo[]>;
+    /** Public: every consumer that has held the current key. */
+    declare readonly holders: pulumi.Output<ConsumerRef[]>;
 
     constructor(name: string, args: KeyLedgerArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -50,6 +55,7 @@ export class KeyLedger extends pulumi.dynamic.Resource {
                 retiredKeys: undefined,
                 retired: undefined,
                 dropped: undefined,
+                holders: undefined,
             },
             { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "apiKey", "retiredKeys"] },
             "anthropic",

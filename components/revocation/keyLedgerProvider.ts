@@ -3,6 +3,7 @@ import { fingerprint, isFingerprint } from "../domain/fingerprint";
 import { redact } from "../domain/keyFormat";
 import { UNKNOWN } from "../dynamic/unknown";
 import { normalizeApiRoot, normalizeUrlInput } from "../http/urls";
+import { consumerRefsOf, ConsumerRef, mergeConsumers } from "./consumers";
 import { normalizeBaseUrl, probeKey } from "./keyProof";
 import { mergeRetired, publicInfo, RetiredKey, retiredKeysOf, RetiredKeyInfo } from "./retiredKeys";
 
@@ -44,6 +45,10 @@ export interface KeyLedgerOutputs {
     readonly retired: RetiredKeyInfo[];
     /** Keys the last update found dead (401) and dropped (public). */
     readonly dropped: RetiredKeyInfo[];
+    /** Every consumer that has held the current key (the config's targets, and those removed since). */
+    readonly holders: ConsumerRef[];
+    /** The consumers in the config now. */
+    readonly consumers: ConsumerRef[];
 }
 
 interface Inputs {
@@ -51,6 +56,7 @@ interface Inputs {
     readonly fingerprint: string;
     readonly keyId: string | null;
     readonly baseUrl: string;
+    readonly consumers: ConsumerRef[];
 }
 
 export const keyLedgerProvider: dynamic.ResourceProvider = {
@@ -84,14 +90,18 @@ export const keyLedgerProvider: dynamic.ResourceProvider = {
     async diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
         const changed = (field: string, normalize: (v: unknown) => unknown = (v) => v ?? null) =>
             news[field] === UNKNOWN || JSON.stringify(normalize(news[field])) !== JSON.stringify(normalize(olds[field]));
-        const changes = changed("fingerprint") || changed("keyId", (v) => (typeof v === "string" && v ? v : null)) || changed("baseUrl", (v) => normalizeBaseUrl(typeof v === "string" ? v : undefined));
+        const changes =
+            changed("fingerprint") ||
+            changed("keyId", (v) => (typeof v === "string" && v ? v : null)) ||
+            changed("baseUrl", (v) => normalizeBaseUrl(typeof v === "string" ? v : undefined)) ||
+            changed("consumers", (v) => consumerRefsOf(v).map((c) => `${c.id}|${c.removeOnDelete}`).sort());
         return { changes, replaces: [], deleteBeforeReplace: false };
     },
 
     async create(props: Props): Promise<dynamic.CreateResult> {
         const news = inputsOf(props);
         // First run: nothing is known about keys before this one (PreviousKeyRevocation still holds the key it last saw).
-        return { id: `${idPart(props)}-key-ledger`, outs: outputs(news, { since: new Date().toISOString(), previousFingerprint: null, retired: [], dropped: [] }) };
+        return { id: `${idPart(props)}-key-ledger`, outs: outputs(news, { since: new Date().toISOString(), previousFingerprint: null, retired: [], dropped: [], holders: news.consumers }) };
     },
 
     async update(_id: string, olds: Props, props: Props): Promise<dynamic.UpdateResult> {
@@ -107,6 +117,8 @@ export const keyLedgerProvider: dynamic.ResourceProvider = {
                     previousFingerprint: typeof olds.previousFingerprint === "string" ? olds.previousFingerprint : null,
                     retired: mergeRetired([oldRetired], news.fingerprint),
                     dropped: [],
+                    // A consumer removed from the config keeps its copy of the key (unless removeOnDelete): still a holder.
+                    holders: mergeConsumers(consumerRefsOf(olds.holders), news.consumers),
                 }),
             };
         }
@@ -116,12 +128,13 @@ export const keyLedgerProvider: dynamic.ResourceProvider = {
             fingerprint: fingerprint(oldKey),
             keyId: typeof olds.keyId === "string" && olds.keyId ? olds.keyId : null,
             since: now,
+            holders: consumerRefsOf(olds.holders),
         };
         const candidates = mergeRetired([oldRetired, [replaced]], news.fingerprint);
         const outcomes = await Promise.all(candidates.map((k) => probeKey(k.value, { baseUrl: news.baseUrl, maxTotalMs: PROBE_MAX_MS, secrets: [news.apiKey] })));
         const retired = candidates.filter((_, i) => outcomes[i]!.kind !== "dead");
         const dropped = candidates.filter((_, i) => outcomes[i]!.kind === "dead");
-        return { outs: outputs(news, { since: now, previousFingerprint: replaced.fingerprint, retired, dropped: publicInfo(dropped) }) };
+        return { outs: outputs(news, { since: now, previousFingerprint: replaced.fingerprint, retired, dropped: publicInfo(dropped), holders: news.consumers }) };
     },
 
     async read(id: string, props?: Props): Promise<dynamic.ReadResult> {
@@ -143,12 +156,13 @@ function inputsOf(props: Props): Inputs {
         fingerprint: props.fingerprint as string,
         keyId: typeof props.keyId === "string" && props.keyId ? props.keyId : null,
         baseUrl: normalizeBaseUrl(typeof props.baseUrl === "string" ? props.baseUrl : undefined),
+        consumers: consumerRefsOf(props.consumers),
     };
 }
 
 function outputs(
     news: Inputs,
-    state: { since: string; previousFingerprint: string | null; retired: readonly RetiredKey[]; dropped: readonly RetiredKeyInfo[] },
+    state: { since: string; previousFingerprint: string | null; retired: readonly RetiredKey[]; dropped: readonly RetiredKeyInfo[]; holders: readonly ConsumerRef[] },
 ): KeyLedgerOutputs {
     return {
         apiKey: news.apiKey,
@@ -157,9 +171,11 @@ function outputs(
         baseUrl: news.baseUrl,
         since: state.since,
         previousFingerprint: state.previousFingerprint,
-        retiredKeys: state.retired.map((k) => ({ fingerprint: k.fingerprint, keyId: k.keyId, since: k.since, value: k.value })),
+        retiredKeys: state.retired.map((k) => ({ fingerprint: k.fingerprint, keyId: k.keyId, since: k.since, holders: [...k.holders], value: k.value })),
         retired: publicInfo(state.retired),
         dropped: publicInfo(state.dropped),
+        holders: [...state.holders],
+        consumers: news.consumers,
     };
 }
 

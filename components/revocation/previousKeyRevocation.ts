@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AuditContext } from "../audit/auditLog";
 import { KeyOutcome, previousKeyRevocationProvider, RevocationMode } from "./previousKeyRevocationProvider";
+import type { ConsumerRef } from "./consumers";
 import type { RetiredKey } from "./retiredKeys";
 
 export {
@@ -31,6 +32,10 @@ export interface PreviousKeyRevocationArgs {
     readonly compromisedKey?: pulumi.Input<string | undefined>;
     /** KeyLedger.retiredKeys: every key replaced since the last proven revocation. Wrapped in pulumi.secret here. */
     readonly retiredKeys?: pulumi.Input<RetiredKey[]>;
+    /** The consumers in the config now (consumersOf): a removed consumer that holds a key to revoke stops the run. */
+    readonly consumers?: pulumi.Input<pulumi.Input<ConsumerRef>[]>;
+    /** Removed consumers (their ids) the operator accepts to break. */
+    readonly acknowledgedRemovals?: pulumi.Input<pulumi.Input<string>[]>;
     /** KeyLedger.previousFingerprint: the key the consumers held before this rotation (for the audit). */
     readonly replacedFingerprint?: pulumi.Input<string | null | undefined>;
     /** The health checks to watch after a deactivation ({url, expect?}); none: no watch. */

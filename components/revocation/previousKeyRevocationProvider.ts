@@ -7,6 +7,7 @@ import { checkOnce, HealthCheckSpec } from "../health/checkOnce";
 import { systemClock } from "../time/clock";
 import { normalizeApiRoot, normalizeUrlInput } from "../http/urls";
 import { ADMIN_KEY_ENV, STEP_REVOCATION } from "./adminRecord";
+import { consumerRefsOf, ConsumerRef } from "./consumers";
 import { normalizeBaseUrl } from "./keyProof";
 import { describeKey, mergeRetired, RetiredKey, retiredFingerprints, retiredKeysOf } from "./retiredKeys";
 import { ADMIN_MAX_RETRY_SECONDS, KeyOutcome, revokeKeys, RevocationMode } from "./revokeKeys";
@@ -94,6 +95,10 @@ interface Inputs extends Settings {
     readonly retiredKeys: RetiredKey[];
     /** The key the consumers held before this rotation (KeyLedger.previousFingerprint), for the audit. */
     readonly replacedFingerprint: string | null;
+    /** The consumers in the config now. */
+    readonly consumers: ConsumerRef[];
+    /** Removed consumers the operator accepts to break (`revocation.acknowledgeRemoved`). */
+    readonly acknowledgedRemovals: string[];
     readonly audit: AuditContext | undefined;
     readonly rawAudit: unknown;
 }
@@ -191,7 +196,7 @@ export const previousKeyRevocationProvider: dynamic.ResourceProvider = {
         const oldFingerprint = oldKey ? fingerprint(oldKey) : null;
         const keyChanged = oldFingerprint !== null && oldFingerprint !== news.fingerprint;
         const held: RetiredKey[] = keyChanged
-            ? [{ value: oldKey!, fingerprint: oldFingerprint, keyId: typeof olds.keyId === "string" && olds.keyId ? olds.keyId : null, since: new Date().toISOString() }]
+            ? [{ value: oldKey!, fingerprint: oldFingerprint, keyId: typeof olds.keyId === "string" && olds.keyId ? olds.keyId : null, since: new Date().toISOString(), holders: [] }]
             : [];
         // The ledger's list is in the order the keys were replaced; the key this resource held is normally its first.
         const candidates = mergeRetired([news.retiredKeys, held], news.fingerprint);
@@ -235,7 +240,7 @@ async function revoke(news: Inputs, candidates: readonly RetiredKey[], previous:
             [...secrets, ...(adminKey ? [adminKey] : [])],
         );
 
-    const refusal = compromisedKeyRefusal(news, candidates);
+    const refusal = compromisedKeyRefusal(news, candidates) ?? removedConsumerRefusal(news, candidates);
     if (refusal) throw fail(refusal);
     if (candidates.length === 0) {
         return { previousFingerprint: previous?.fingerprint ?? null, previousKeyId: previous?.keyId ?? null, keys: [], result: RESULT_NO_PREVIOUS_KEY, provedAt: null };
@@ -318,6 +323,32 @@ function compromisedKeyRefusal(news: Inputs, candidates: readonly RetiredKey[]):
     );
 }
 
+/**
+ * A consumer removed from `targets` keeps its copy of the key (unless it was configured with removeOnDelete):
+ * revoking that key would break it silently. Refuse, naming each one, unless acknowledged. Not in an emergency
+ * (the leaked key dies whatever holds it) and not with `none` (nothing is revoked).
+ */
+function removedConsumerRefusal(news: Inputs, candidates: readonly RetiredKey[]): string | undefined {
+    if (news.emergency || news.mode === "none") return undefined;
+    const current = new Set(news.consumers.map((c) => c.id));
+    const acknowledged = new Set(news.acknowledgedRemovals);
+    const orphans: string[] = [];
+    for (const k of candidates) {
+        for (const h of k.holders) {
+            if (current.has(h.id) || h.removeOnDelete || acknowledged.has(h.id)) continue;
+            orphans.push(`${h.id} still holds ${describeKey(k)}`);
+        }
+    }
+    if (orphans.length === 0) return undefined;
+    const first = orphans[0]!.replace(/ still holds .*$/, "");
+    return (
+        `${STEP_REVOCATION}: refused: ${orphans.length === 1 ? "a consumer" : `${orphans.length} consumers`} removed from targets still ${orphans.length === 1 ? "holds a key" : "hold keys"} this run would revoke, ` +
+        `and would break silently:\n - ${orphans.join("\n - ")}\nNothing was revoked. Either give ${orphans.length === 1 ? "that consumer" : "each of them"} the new key before ${orphans.length === 1 ? "it goes" : "they go"} ` +
+        `(put it back in targets with removeOnDelete: true and run \`pulumi up\`, then remove it: its copy of the key is deleted with it), ` +
+        `or, if it is gone or may break, acknowledge it: pulumi config set --path 'revocation.acknowledgeRemoved[0]' '${first}' -s <stack>; then run \`pulumi up\` again.`
+    );
+}
+
 /** The settings with defaults applied, from inputs or outputs. Never throws. */
 function settingsOf(props: Props): Settings {
     const num = (v: unknown, d: number) => (typeof v === "number" && v > 0 ? v : d);
@@ -354,6 +385,8 @@ function inputsOf(props: Props): Inputs {
         ...settingsOf(props),
         retiredKeys: retiredKeysOf(props.retiredKeys),
         replacedFingerprint: isFingerprint(props.replacedFingerprint) ? props.replacedFingerprint : null,
+        consumers: consumerRefsOf(props.consumers),
+        acknowledgedRemovals: Array.isArray(props.acknowledgedRemovals) ? props.acknowledgedRemovals.filter((a): a is string => typeof a === "string") : [],
         audit: auditContextOf(props.audit),
         rawAudit: props.audit,
     };

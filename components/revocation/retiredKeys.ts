@@ -1,4 +1,5 @@
 import { fingerprint, isFingerprint } from "../domain/fingerprint";
+import { consumerRefsOf, ConsumerRef, mergeConsumers } from "./consumers";
 
 /**
  * Keys that reached a consumer and were replaced since the last proven revocation: the KeyLedger records
@@ -18,6 +19,8 @@ export interface RetiredKeyInfo {
     readonly keyId: string | null;
     /** ISO time the key was first replaced on the consumers. */
     readonly since: string;
+    /** The consumers that held the key while it was current (empty when not recorded). */
+    readonly holders: readonly ConsumerRef[];
 }
 
 export interface RetiredKey extends RetiredKeyInfo {
@@ -43,6 +46,7 @@ export function retiredKeysOf(value: unknown): RetiredKey[] {
             fingerprint: e.fingerprint,
             keyId: typeof e.keyId === "string" && KEY_ID.test(e.keyId) ? e.keyId : null,
             since: typeof e.since === "string" && e.since ? e.since : new Date(0).toISOString(),
+            holders: consumerRefsOf(e.holders),
             value: key,
         });
     }
@@ -67,6 +71,7 @@ export function mergeRetired(lists: readonly (readonly RetiredKey[])[], exclude:
                 ...seen,
                 keyId: seen.keyId ?? k.keyId,
                 since: seen.since <= k.since ? seen.since : k.since,
+                holders: mergeConsumers(seen.holders, k.holders),
             });
         }
     }
@@ -75,7 +80,7 @@ export function mergeRetired(lists: readonly (readonly RetiredKey[])[], exclude:
 
 /** The public face of each entry (no value). */
 export function publicInfo(keys: readonly RetiredKeyInfo[]): RetiredKeyInfo[] {
-    return keys.map((k) => ({ fingerprint: k.fingerprint, keyId: k.keyId, since: k.since }));
+    return keys.map((k) => ({ fingerprint: k.fingerprint, keyId: k.keyId, since: k.since, holders: k.holders.map((h) => ({ id: h.id, removeOnDelete: h.removeOnDelete })) }));
 }
 
 /** "sha256:… (apikey_…)" for messages; never the value. */

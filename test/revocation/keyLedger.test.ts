@@ -49,7 +49,7 @@ describe("KeyLedger", () => {
         const first = (await p.create(inputs(a))).outs;
         const outs = await step(first, b);
         expect(outs.previousFingerprint).toBe(a.fingerprint);
-        expect(outs.retired).toEqual([{ fingerprint: a.fingerprint, keyId: a.id, since: expect.any(String) }]);
+        expect(outs.retired).toEqual([{ fingerprint: a.fingerprint, keyId: a.id, since: expect.any(String), holders: [] }]);
         expect((outs.retiredKeys as { value: string }[])[0]!.value === a.value).toBe(true);
         const { retiredKeys: _secret, apiKey: _current, ...publicOutputs } = outs;
         expectNoLeaks({ outputs: JSON.stringify(publicOutputs) }, secrets());
@@ -66,7 +66,7 @@ describe("KeyLedger", () => {
         anthropic.setStatus(a.id, "inactive");
         const outs = await step(withA, c);
         expect(fingerprints(outs)).toEqual([b.fingerprint]);
-        expect(outs.dropped).toEqual([{ fingerprint: a.fingerprint, keyId: a.id, since: expect.any(String) }]);
+        expect(outs.dropped).toEqual([{ fingerprint: a.fingerprint, keyId: a.id, since: expect.any(String), holders: [] }]);
         expect(JSON.stringify(outs.retiredKeys)).not.toContain(a.value);
     });
 
@@ -117,5 +117,33 @@ describe("KeyLedger", () => {
         await p.delete!("id", olds);
         expect((await p.read!("id", olds)).props).toEqual(olds);
         expect(anthropic.calls().length).toBe(before);
+    });
+});
+
+describe("KeyLedger: which consumers held each key", () => {
+    const api = { id: "heroku app raxx-api-prod", removeOnDelete: false };
+    const worker = { id: "heroku app raxx-worker-prod", removeOnDelete: false };
+
+    it("a consumer removed while the key is current stays one of its holders; the retired key carries them", async () => {
+        const first = (await p.create(inputs(a, { consumers: [api, worker] }))).outs;
+        expect(first.holders).toEqual([api, worker]);
+        const removed = await step(first, a, { consumers: [api] });
+        expect(removed.holders).toEqual([api, worker]);
+        const rotated = await step(removed, b, { consumers: [api] });
+        expect(rotated.holders).toEqual([api]);
+        expect((rotated.retired as { holders: unknown[] }[])[0]!.holders).toEqual([api, worker]);
+    });
+
+    it("the latest settings of a consumer win (removeOnDelete set before it was removed)", async () => {
+        const first = (await p.create(inputs(a, { consumers: [api, worker] }))).outs;
+        const flagged = await step(first, a, { consumers: [api, { ...worker, removeOnDelete: true }] });
+        const removed = await step(flagged, a, { consumers: [api] });
+        expect(removed.holders).toEqual([api, { ...worker, removeOnDelete: true }]);
+    });
+
+    it("diff: a change of consumers is a change", async () => {
+        const olds = (await p.create(inputs(a, { consumers: [api] }))).outs;
+        expect((await p.diff!("id", olds, inputs(a, { consumers: [api] }))).changes).toBe(false);
+        expect((await p.diff!("id", olds, inputs(a, { consumers: [api, worker] }))).changes).toBe(true);
     });
 });

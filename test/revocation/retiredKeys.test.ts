@@ -191,3 +191,38 @@ describe("emergency names the compromised key", () => {
         expectNoLeaks({ failures: JSON.stringify(res.failures) }, secrets());
     });
 });
+
+describe("a consumer removed from targets that still holds a key being revoked", () => {
+    const api = { id: "heroku app raxx-api-prod", removeOnDelete: false };
+    const worker = { id: "heroku app raxx-worker-prod", removeOnDelete: false };
+    const heldBy = (key: EmulatedKey, ...holders: { id: string; removeOnDelete: boolean }[]) => retired(key).map((k) => ({ ...k, holders }));
+
+    it("stops the run before anything is revoked, naming the consumer and the key, and saying how to acknowledge it", async () => {
+        const olds = await stateWith(a);
+        const news = inputs(b, { retiredKeys: heldBy(a, api, worker), consumers: [api] });
+        const updates = () => anthropic.calls({ method: "POST", path: /^\/v1\/organizations\/api_keys\// }).length;
+        const before = updates();
+        const err = await caught(() => p.update!("id", olds, news));
+        expect(err.message).toContain("refused: a consumer removed from targets still holds a key this run would revoke");
+        expect(err.message).toContain(`heroku app raxx-worker-prod still holds ${a.fingerprint} (${a.id})`);
+        expect(err.message).toContain("pulumi config set --path 'revocation.acknowledgeRemoved[0]' 'heroku app raxx-worker-prod'");
+        expect(anthropic.key(a.id)!.status).toBe("active");
+        expect(updates()).toBe(before);
+        expect(auditLines((news.audit as { path: string }).path)[0]).toMatchObject({ action: "secret.rotate.failed", step: "revocation" });
+    });
+
+    it("goes ahead when the consumer was removed with removeOnDelete, or is acknowledged", async () => {
+        const viaRemove = await p.update!("id", await stateWith(a), inputs(b, { retiredKeys: heldBy(a, api, { ...worker, removeOnDelete: true }), consumers: [api] }));
+        expect(viaRemove.outs!.keys.map((k: { outcome: string }) => k.outcome)).toEqual(["deactivated"]);
+        const viaAck = await p.update!("id", await stateWith(b), inputs(c, { retiredKeys: heldBy(b, api, worker), consumers: [api], acknowledgedRemovals: [worker.id] }));
+        expect(viaAck.outs!.keys.map((k: { outcome: string }) => k.outcome)).toEqual(["deactivated"]);
+    });
+
+    it("does not hold back an emergency, nor matter with revocation none", async () => {
+        const emergency = await p.update!("id", await stateWith(a), inputs(c, { emergency: true, compromisedKey: a.fingerprint, retiredKeys: heldBy(a, worker), consumers: [api] }));
+        expect(anthropic.key(a.id)!.status).toBe("inactive");
+        expect(emergency.outs!.result).toMatch(/\(emergency\)/);
+        const none = await p.update!("id", await stateWith(b), inputs(c, { mode: "none", retiredKeys: heldBy(b, worker), consumers: [api] }));
+        expect(none.outs!.result).toMatch(/^skipped/);
+    });
+});

@@ -54,6 +54,17 @@ describe("revocation", () => {
     });
 });
 
+describe("revocation.acknowledgeRemoved", () => {
+    it("lists removed consumers allowed to break; empty by default; an empty name is refused with the fix", () => {
+        expect(loadRotationConfig(source(base())).acknowledgeRemoved).toEqual([]);
+        const cfg = loadRotationConfig(source({ ...base(), revocation: { mode: "deactivate", acknowledgeRemoved: ["heroku app raxx-worker-prod"] } }));
+        expect(cfg.acknowledgeRemoved).toEqual(["heroku app raxx-worker-prod"]);
+        expect(problems({ revocation: { acknowledgeRemoved: [""] } })).toEqual([
+            { key: "anthropic-key-rotation:revocation.acknowledgeRemoved[0]", message: "must name a consumer, e.g. heroku app raxx-worker-prod", fix: expect.stringContaining("revocation.acknowledgeRemoved: [heroku app") },
+        ]);
+    });
+});
+
 describe("emergency", () => {
     it("names the compromised key by fingerprint or Admin API id", () => {
         const leaked = fingerprint(makeApiKey());
