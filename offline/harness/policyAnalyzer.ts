@@ -366,7 +366,9 @@ export async function startPolicyPack(packDir: string, opts: StartOptions = {}):
 
     let client: analyzerRpc.AnalyzerClient | undefined;
     try {
-        const port = await waitForPort(child, output, opts.startTimeoutMs ?? 90_000);
+        // Idle, ts-node type-checks and starts the pack in a few seconds; 90 s was too close for a machine loaded
+        // by parallel test runs (load average 13–18 on two cores). A pack that fails exits and is reported at once.
+        const port = await waitForPort(child, output, opts.startTimeoutMs ?? 5 * 60_000);
         client = new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
             "grpc.max_receive_message_length": 400 * 1024 * 1024,
         });

@@ -55,7 +55,19 @@ export interface ProviderHostOptions {
     readonly cwd?: string;
     /** Environment of the host process: credentials and endpoint overrides live here, never in state. */
     readonly env?: NodeJS.ProcessEnv;
+    /**
+     * How long to wait for the host to print its port (default PROVIDER_HOST_START_TIMEOUT_MS). A host that
+     * fails exits and is reported at once; this limit only catches one that hangs.
+     */
+    readonly startTimeoutMs?: number;
 }
+
+/**
+ * Idle, the host prints its port in 1–3 s. On two cores shared with other work (load average 13–18, e.g. a
+ * full test run next to another) it took over 20 s, the former limit, and failed rehearsals that had nothing
+ * wrong: the limit is there to catch a hang, so it is far above what a loaded machine needs.
+ */
+export const PROVIDER_HOST_START_TIMEOUT_MS = 5 * 60_000;
 
 export class ProviderHost {
     stdout = "";
@@ -84,7 +96,11 @@ export class ProviderHost {
         let stdout = "";
         let stderr = "";
         const port = await new Promise<number>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`provider host printed no port in 20 s; stderr: ${stderr}`)), 20_000);
+            const limitMs = options.startTimeoutMs ?? PROVIDER_HOST_START_TIMEOUT_MS;
+            const timer = setTimeout(() => {
+                child.kill("SIGKILL");
+                reject(new Error(`provider host printed no port in ${limitMs / 1000} s; stderr: ${stderr}`));
+            }, limitMs);
             child.stdout!.on("data", (d: Buffer) => {
                 stdout += d.toString();
                 const m = /^(\d+)\s*$/m.exec(stdout);
@@ -94,7 +110,10 @@ export class ProviderHost {
                 }
             });
             child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-            child.once("exit", (code) => reject(new Error(`provider host exited with ${code}: ${stderr}`)));
+            child.once("exit", (code) => {
+                clearTimeout(timer);
+                reject(new Error(`provider host exited with ${code}: ${stderr}`));
+            });
         });
         const client = new providerGrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
         const host = new ProviderHost(child, client, port);
