@@ -19,8 +19,12 @@ describe("a key that does not work is never propagated", () => {
     let inactive: RehearsalRun;
 
     beforeAll(async () => {
-        // Deactivation takes a minute to reach authentication: the Admin API is the only one that knows.
+        // Deactivation takes a minute to reach authentication: the Admin API is the only one that knows. The
+        // emulator's clock stands still, so "within that minute" holds however long a loaded machine takes to start
+        // the rehearsal (once it took longer, and the key already answered 401).
         sc = await Scenario.start({ anthropic: { propagationDelayMs: 60_000 } });
+        const frozen = Date.now();
+        sc.sandbox.anthropic.now = () => frozen;
         rejectedKey = makeApiKey(); // never created in the Console: the API answers 401
         rejected = await sc.up(rejectedKey);
         inactiveKey = sc.createKey();

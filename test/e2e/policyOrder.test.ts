@@ -2,6 +2,7 @@ import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rehearse, RehearsalRun } from "../../offline/harness/rehearsal";
 import { Sandbox, SandboxKey } from "../../offline/harness/sandbox";
+import { PROCESS_SETUP_MS } from "../support/timeouts";
 
 /**
  * When a mandatory policy stops `pulumi up`, in the engine's order as the harness now plays it: every resource
@@ -41,6 +42,8 @@ function run(policyPack: string, preview = false): Promise<RehearsalRun> {
 
 const patchesTo = (app: string) => sandbox.heroku.calls("PATCH").filter((r) => r.path.includes(`/apps/${app}/`)).length;
 
+// Each test is a rehearsal (the program, the provider host and the policy pack in child processes): it gets the
+// limit of a setup that starts real processes, not the 60 s of a unit test.
 describe("a mandatory violation of anthropic-key-validated-before-fanout", () => {
     it("as a resource policy (the pack today), it stops `pulumi up` before the Heroku app is written", async () => {
         const before = patchesTo(APP);
@@ -54,7 +57,7 @@ describe("a mandatory violation of anthropic-key-validated-before-fanout", () =>
         // The engine skips AnalyzeStack once a step has failed.
         expect(up.policyCalls.analyzeStack).toBe(0);
         expect(up.policyDiagnostics.filter((d) => d.policyName === FANOUT).map((d) => d.enforcementLevel)).toEqual(["mandatory"]);
-    });
+    }, PROCESS_SETUP_MS);
 
     it("as a resource policy in a preview: nothing is written, and the preview fails at the end", async () => {
         const before = patchesTo(APP);
@@ -63,7 +66,7 @@ describe("a mandatory violation of anthropic-key-validated-before-fanout", () =>
         expect(preview.error).toMatch(new RegExp(`^preview failed: policy violation: \\[${FANOUT}\\]`));
         expect(preview.steps.find((s) => s.type === "pulumi-nodejs:dynamic/heroku:ConfigVars")?.error).toBeUndefined();
         expect(patchesTo(APP)).toBe(before);
-    });
+    }, PROCESS_SETUP_MS);
 
     it("as the stack policy it was, it reports only after the key was written to the Heroku app", async () => {
         const before = patchesTo(APP);
@@ -75,5 +78,5 @@ describe("a mandatory violation of anthropic-key-validated-before-fanout", () =>
         expect(sandbox.heroku.configVars(APP).ANTHROPIC_API_KEY).toBe(key.value);
         expect(up.policyCalls.analyzeStack).toBe(1);
         expect(up.error).toMatch(new RegExp(`^stack policy violation: \\[${FANOUT}\\] [\\s\\S]*"unvalidated-heroku" carries the key but depends on no KeyValidation`));
-    });
+    }, PROCESS_SETUP_MS);
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprint } from "../../components/domain/fingerprint";
 import type { RehearsalRun } from "../../offline/harness/rehearsal";
+import { PROCESSES_SETUP_MS } from "../support/timeouts";
 import { Scenario } from "./scenario";
 
 /** The previous key's fate, through real runs: verify, emergency deactivation first, and rollback. */
@@ -23,7 +24,7 @@ describe("verify mode: the previous key must be dead before the rotation complet
         // The operator revokes the old key in the Console, then runs `pulumi up` again.
         sc.sandbox.anthropic.setStatus(keyA.id, "inactive");
         afterRevoke = await sc.up(keyB.value, { config: { revocation: "verify" } });
-    }, 90_000);
+    }, PROCESSES_SETUP_MS);
     afterAll(() => sc?.stop());
 
     it("fails while the previous key still answers, saying to revoke it in the Console and run again", () => {
@@ -64,7 +65,7 @@ describe("emergency rotation: the compromised key is deactivated before any cons
         seqBefore = Math.max(...sc.consumerWrites().map((w) => w.seq));
         keyB = sc.createKey();
         await sc.upOk(keyB.value, { config: { emergency: { compromisedKey: keyA.fingerprint }, revocation: "deactivate" } });
-    }, 60_000);
+    }, PROCESSES_SETUP_MS);
     afterAll(() => sc?.stop());
 
     it("sends the deactivation before the first write of the rotation", () => {
@@ -97,7 +98,7 @@ describe("rollback while the previous key is still valid", () => {
         await sc.upOk(keyB.value, { config: { revocation: "none" } });
         // The new key misbehaves: put the previous value back in config and run `pulumi up`.
         rollback = await sc.upOk(keyA.value, { config: { revocation: "none" } });
-    }, 60_000);
+    }, PROCESSES_SETUP_MS);
     afterAll(() => sc?.stop());
 
     it("fans the previous key back out to every consumer and revokes nothing", () => {
