@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { githubSecretNameProblem, herokuVarNameProblem } from "../domain/names";
-import { emergencySchema, revocationSchema } from "./revocationSchema";
+import { DEFAULT_SECRET_NAME, herokuVarNameProblem } from "../domain/names";
+import { githubTargetSchema } from "./githubTargetSchema";
+import { cutoverSchema, emergencySchema, revocationSchema } from "./revocationSchema";
 import { transportUrl } from "./urlSchema";
 
 /**
@@ -8,7 +9,7 @@ import { transportUrl } from "./urlSchema";
  * field (the key, the key name against the environment, duplicate targets) live in loadConfig.ts.
  */
 
-export const DEFAULT_SECRET_NAME = "ANTHROPIC_API_KEY";
+export { DEFAULT_SECRET_NAME, githubTargetSchema };
 export const DEFAULT_VALIDATION_MODEL = "claude-haiku-4-5";
 export const DEFAULT_VALIDATION_MAX_TOKENS = 10;
 export const DEFAULT_VALIDATION_MAX_RETRY_SECONDS = 60;
@@ -21,14 +22,6 @@ export const DEFAULT_HEALTH_INTERVAL_SECONDS = 10;
 export const DEFAULT_AUDIT_PATH = "audit/rotations.jsonl";
 
 const url = transportUrl;
-
-const secretName = z
-    .string()
-    .default(DEFAULT_SECRET_NAME)
-    .superRefine((name, ctx) => {
-        const problem = githubSecretNameProblem(name);
-        if (problem) ctx.addIssue({ code: "custom", message: problem });
-    });
 
 export const infisicalTargetSchema = z.strictObject({
     projectId: z.string().min(1),
@@ -54,27 +47,6 @@ export const herokuTargetSchema = z.strictObject({
     /** Remove the vars from the app on `pulumi destroy`. Off by default: deleting a production key is an outage. */
     removeOnDelete: z.boolean().default(false),
 });
-
-const repository = z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?$/, "a repository name, or owner/name");
-
-/** Delete the secret from GitHub on `pulumi destroy` or when the target is removed. Off by default, as for Heroku. */
-const removeOnDelete = z.boolean().default(false);
-
-export const githubTargetSchema = z.union([
-    z.strictObject({
-        repository,
-        environment: z.string().min(1).optional(),
-        secretName,
-        removeOnDelete,
-    }),
-    z.strictObject({
-        organization: z.string().min(1),
-        visibility: z.enum(["all", "private", "selected"]).default("private"),
-        selectedRepositoryIds: z.array(z.number().int().positive()).optional(),
-        secretName,
-        removeOnDelete,
-    }),
-]);
 
 export const commandTargetSchema = z.strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and '-'"),
@@ -132,6 +104,7 @@ export const stackConfigSchema = z.strictObject({
     healthChecks: z.array(healthCheckSchema).default([]),
     revocation: revocationSchema,
     emergency: emergencySchema,
+    cutover: cutoverSchema,
     maxAgeDays: z.union([z.number().int().positive(), z.record(z.string(), z.number().int().positive())]).optional(),
     auditLog: z.string().min(1).default(DEFAULT_AUDIT_PATH),
     endpoints: endpointsSchema.default({}),

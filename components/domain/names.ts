@@ -1,5 +1,8 @@
 /** Platform naming rules for the places the key lands. */
 
+/** The variable or secret name a consumer reads the key from unless its target says otherwise. */
+export const DEFAULT_SECRET_NAME = "ANTHROPIC_API_KEY";
+
 export const HEROKU_VAR_PATTERN = /^\w+$/;
 
 /** Why a Heroku config var name is unusable, or undefined when it is fine. */

@@ -2,6 +2,7 @@
 import type { Policies } from "@pulumi/policy";
 import { environmentIsolationPolicy } from "./environmentIsolation";
 import { githubSecretNamePolicy } from "./githubSecretName";
+import { githubAcknowledgedScopePolicy, githubProdScopePolicy } from "./githubSecretScope";
 import { herokuConfigVarNamePolicy } from "./herokuConfigVarName";
 import { keyNamePolicy } from "./keyName";
 import { maxAgePolicy } from "./maxAge";
@@ -21,6 +22,8 @@ export const policies: Policies = [
     environmentIsolationPolicy,
     validationCostPolicy,
     githubSecretNamePolicy,
+    githubProdScopePolicy,
+    githubAcknowledgedScopePolicy,
     herokuConfigVarNamePolicy,
 ];
 
@@ -36,4 +39,6 @@ export * from "./environmentIsolation";
 export * from "./validationCost";
 export * from "./naming";
 export * from "./githubSecretName";
+export * from "./githubSecretScope";
+export * from "./githubScopeAcknowledgements";
 export * from "./herokuConfigVarName";

@@ -98,6 +98,8 @@ describe("the pack as the engine runs it: default config, prod stack", () => {
             ["anthropic-key-environment-isolation", "mandatory", "resource"],
             ["anthropic-key-validation-cost", "advisory", "resource"],
             ["github-secret-name", "mandatory", "resource"],
+            ["github-prod-secret-scope", "mandatory", "resource"],
+            ["github-prod-secret-scope-acknowledged", "advisory", "resource"],
             ["heroku-config-var-name", "mandatory", "resource"],
         ]);
         const schema = (name: string) => info.policies.find((p) => p.name === name)?.configSchema?.properties as Record<string, { default?: unknown }>;

@@ -105,6 +105,8 @@ describe("the pack's policies", () => {
             ["anthropic-key-environment-isolation", "mandatory", "resource", ["detectIn", "environmentAliases", "exemptResources"]],
             ["anthropic-key-validation-cost", "advisory", "resource", ["allowDatedVariants", "allowedModels", "maxTokens"]],
             ["github-secret-name", "mandatory", "resource", ["convention", "conventionAppliesTo"]],
+            ["github-prod-secret-scope", "mandatory", "resource", ["environments"]],
+            ["github-prod-secret-scope-acknowledged", "advisory", "resource", ["environments"]],
             ["heroku-config-var-name", "mandatory", "resource", ["convention"]],
         ]);
         for (const p of policies) expect(p.description.length).toBeGreaterThan(20);

@@ -1,4 +1,5 @@
 import type { AuditResult, Finding } from "./audit";
+import { describeConsumers } from "./githubActionsConsumers";
 import type { StackKeyRow } from "./stackInventory";
 
 /** Text rendering of the status report: aligned tables, labels, summaries and GitHub annotations. Pure. */
@@ -105,6 +106,11 @@ export function renderStackReport(rows: readonly StackKeyRow[], asOf: string): s
     if (notes.length) {
         out.push("", "Notes:");
         for (const r of notes) for (const n of r.notes) out.push(`  ${r.stack}: ${n}`);
+    }
+    const actions = rows.filter((r) => r.githubActions?.length);
+    if (actions.length) {
+        out.push("", "GitHub Actions consumers (each could drop the static key with Anthropic's workload identity federation; README, GitHub scopes):");
+        for (const r of actions) out.push(`  ${r.stack}: ${describeConsumers(r.githubActions!)}`);
     }
     out.push(
         "",

@@ -6,6 +6,7 @@ import { readStackFile, StackFileConfig } from "../../components/config/stackFil
 import { containsKeyMaterial, redact } from "../../components/domain/keyFormat";
 import { parseKeyName } from "../../components/domain/keyName";
 import { maxAgeDaysFor, rotationStatus, RotationVerdict } from "../../components/domain/rotationAge";
+import { GithubActionsConsumer, githubActionsConsumers } from "./githubActionsConsumers";
 
 /**
  * The offline half of `npm run status`: one row per stack file, computed from the key's Console name
@@ -40,6 +41,8 @@ export interface StackKeyRow {
     readonly problems: readonly string[];
     /** Things worth knowing that are not errors. */
     readonly notes: readonly string[];
+    /** GitHub Actions consumers, each of which could drop the static key through workload identity federation. */
+    readonly githubActions?: readonly GithubActionsConsumer[];
 }
 
 export interface StackFileRef {
@@ -126,7 +129,8 @@ export function stackRow(file: StackFileConfig, fileName: string, now: Date): St
         else for (const p of parsed.problems) problems.push(`${k("keyName")} "${rawName}" is not valid: ${p.message}`);
     }
 
-    const base = { ...ref, environment, keyName, keyId, apiKey, maxAgeDays, maxAgeSource, notes } as const;
+    const consumers = githubActionsConsumers(file.values.targets, file.foreign["github:owner"]);
+    const base = { ...ref, environment, keyName, keyId, apiKey, maxAgeDays, maxAgeSource, notes, ...(consumers.length ? { githubActions: consumers } : {}) } as const;
     if (problems.length > 0 || createdAt === undefined) return { ...base, verdict: "problem", problems };
     const status = rotationStatus(createdAt, maxAgeDays, now);
     return {

@@ -169,7 +169,8 @@ export function prodStack(): Res[] {
         infisicalSecret(),
         herokuVars(),
         herokuVars({ app: "raxx-agents-prod", vars: ["ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY_AGENTS"] }, "heroku-raxx-agents-prod"),
-        githubRepoSecret(),
+        // Scoped GitHub secrets only (github-prod-secret-scope): an environment secret and a selected organization secret.
+        githubOrgSecret({ visibility: "selected", selectedRepositoryIds: [812345678] }),
         githubEnvSecret(),
         command(),
         revocation(),
