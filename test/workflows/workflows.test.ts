@@ -7,7 +7,9 @@ import { findStackFiles } from "../../tools/status/stackInventory";
 /**
  * The GitHub Actions workflows can only run on GitHub, so these tests read them as GitHub would (YAML) and
  * check what matters: triggers, jobs, the policy pack on every Pulumi step, the approval gate in front of
- * `pulumi up`, least-privilege permissions, and that credentials only ever appear as `${{ secrets.NAME }}`.
+ * `pulumi up`, least-privilege permissions, that credentials only ever appear as `${{ secrets.NAME }}`, and
+ * that production credentials are reachable only from main through the `production` environment (never from a
+ * pull request's code).
  */
 
 const ROOT = join(__dirname, "..", "..");
@@ -54,6 +56,14 @@ const needsOf = (job: Job) => (job.needs === undefined ? [] : Array.isArray(job.
 
 /** The stacks of this project, from the committed Pulumi.<stack>.yaml files. */
 const STACKS = findStackFiles(ROOT).map((s) => s.stack);
+/** The stack whose secrets live only in the `production` environment. */
+const PROD_STACK = "prod";
+const PRODUCTION_ENVIRONMENT = "production";
+/** Credentials that exist only for production: the organisation's Admin key and the run-time credentials of `pulumi up`. */
+const PRODUCTION_ONLY = ["ANTHROPIC_ADMIN_API_KEY", "HEROKU_API_KEY", "INFISICAL_CLIENT_ID", "INFISICAL_CLIENT_SECRET"];
+/** Triggers that run code from a ref nobody has reviewed (a pull request's head). */
+const UNTRUSTED_TRIGGERS = ["pull_request", "pull_request_target"];
+const MAIN_ONLY = "github.ref == 'refs/heads/main'";
 
 /** The credentials the program reads (README: "Credentials"), by environment variable. */
 const CREDENTIAL_ENV: Readonly<Record<string, string>> = {
@@ -136,6 +146,55 @@ function credentialProblems(w: Workflow): string[] {
     return problems;
 }
 
+const environmentOf = (job: Job) => (typeof job.environment === "string" ? job.environment : job.environment?.name);
+/** The secrets a job references anywhere (env, with, run), by name. */
+const secretsOf = (job: Job) => [...new Set([...JSON.stringify(job).matchAll(/secrets\.([A-Za-z0-9_]+)/g)].map((m) => m[1]!))];
+/** The stacks a job's Pulumi steps act on: a literal stack-name, or every value of its matrix. */
+function stacksOf(job: Job): string[] {
+    const out: string[] = [];
+    for (const step of pulumiSteps(job)) {
+        const name = String(step.with?.["stack-name"] ?? "");
+        if (name === "${{ matrix.stack }}") out.push(...((job.strategy?.matrix?.stack as string[] | undefined) ?? []));
+        else if (name) out.push(name);
+    }
+    return out;
+}
+
+/**
+ * Every way a workflow could hand a production credential to code that is not reviewed or not on main. Rules:
+ * a job of a pull-request workflow gets no secret and no environment (and pull_request_target is never used:
+ * it runs with the base repository's secrets); any secret comes from an environment (no repository secrets);
+ * the Admin key and the run-time credentials, and anything of the prod stack, only from `production`; a job in
+ * `production` runs on main only, in a workflow no pull request or push can start.
+ */
+function secretScopeProblems(w: Workflow): string[] {
+    const problems: string[] = [];
+    const triggers = Object.keys(w.on);
+    const untrusted = triggers.filter((t) => UNTRUSTED_TRIGGERS.includes(t));
+    if (triggers.includes("pull_request_target")) problems.push("on.pull_request_target runs a pull request with the repository's secrets");
+    for (const [id, job] of Object.entries(w.jobs)) {
+        const where = `jobs.${id}`;
+        const environment = environmentOf(job);
+        const secrets = secretsOf(job);
+        if (untrusted.length) {
+            if (secrets.length) problems.push(`${where} runs on ${untrusted.join("/")} with secrets ${secrets.join(", ")}`);
+            if (environment !== undefined) problems.push(`${where} runs on ${untrusted.join("/")} in environment ${environment}`);
+            if (pulumiSteps(job).length) problems.push(`${where} runs on ${untrusted.join("/")} and runs Pulumi against a real stack`);
+        }
+        if (secrets.length && environment === undefined) problems.push(`${where} reads ${secrets.join(", ")} as repository secrets, outside any environment`);
+        const production = environment === PRODUCTION_ENVIRONMENT;
+        const prodOnly = secrets.filter((name) => PRODUCTION_ONLY.includes(name));
+        if (prodOnly.length && !production) problems.push(`${where} reads ${prodOnly.join(", ")} outside the ${PRODUCTION_ENVIRONMENT} environment`);
+        if (stacksOf(job).includes(PROD_STACK) && !production) problems.push(`${where} acts on the ${PROD_STACK} stack outside the ${PRODUCTION_ENVIRONMENT} environment`);
+        if (production) {
+            if (!String(job.if ?? "").includes(MAIN_ONLY)) problems.push(`${where} runs in ${PRODUCTION_ENVIRONMENT} without ${MAIN_ONLY} in its if`);
+            const unsafe = triggers.filter((t) => !["workflow_dispatch", "schedule"].includes(t));
+            if (unsafe.length) problems.push(`${where} runs in ${PRODUCTION_ENVIRONMENT} in a workflow started by ${unsafe.join(", ")}`);
+        }
+    }
+    return problems;
+}
+
 describe("workflow files", () => {
     it("are the three expected workflows, each valid YAML with a name, triggers and jobs", () => {
         expect(files).toEqual(["preview.yml", "rotate-prod.yml", "rotation-reminder.yml"]);
@@ -202,10 +261,10 @@ describe("workflow files", () => {
                 }
             }
         }
-        expect(count).toBe(4);
+        expect(count).toBe(3);
     });
 
-    it("grant least privilege: nothing at the top, read-only contents per job, write only for the PR comment", () => {
+    it("grant least privilege: nothing at the top, read-only contents per job, no write anywhere", () => {
         for (const [file, w] of Object.entries(workflows)) {
             expect(w.permissions, file).toEqual({});
             for (const [id, job] of Object.entries(w.jobs)) {
@@ -213,7 +272,7 @@ describe("workflow files", () => {
                 const perms = job.permissions as Record<string, string>;
                 expect(perms.contents, `${file}:${id}`).toBe("read");
                 const writes = Object.entries(perms).filter(([, level]) => level === "write").map(([scope]) => scope);
-                expect(writes, `${file}:${id}`).toEqual(file === "preview.yml" && id === "preview" ? ["pull-requests"] : []);
+                expect(writes, `${file}:${id}`).toEqual([]);
             }
         }
     });
@@ -223,7 +282,7 @@ describe("state backend", () => {
     it("every step that runs Pulumi gets PULUMI_BACKEND_URL from the repository variable", () => {
         for (const [file, w] of Object.entries(workflows)) expect(backendProblems(w), file).toEqual([]);
         const pulumiStepCount = Object.values(workflows).flatMap((w) => Object.values(w.jobs).flatMap((j) => j.steps.filter(runsPulumi))).length;
-        expect(pulumiStepCount).toBe(4);
+        expect(pulumiStepCount).toBe(3);
     });
 
     it("the check catches a Pulumi step that only has cloud-url, and a shell line running pulumi", () => {
@@ -268,12 +327,57 @@ describe("credentials", () => {
     });
 
     it("previews get no run-time credential: only the passphrase, the backend token and the GitHub token", () => {
-        const previewJobs = [wf("preview.yml").jobs.preview!, wf("rotation-reminder.yml").jobs.preview!, wf("rotate-prod.yml").jobs.preview!];
+        const previewJobs = [wf("rotation-reminder.yml").jobs.preview!, wf("rotate-prod.yml").jobs.preview!];
         for (const job of previewJobs) {
             const env = Object.assign({}, ...job.steps.map((s) => s.env ?? {}));
             expect(Object.keys(env).sort()).toEqual(["GITHUB_TOKEN", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE"]);
             for (const name of RUN_TIME_CREDENTIALS) expect(env[name]).toBeUndefined();
         }
+    });
+});
+
+describe("production credentials (every workflow)", () => {
+    it("reach only jobs of the production environment, on main, in workflows no pull request or push starts", () => {
+        for (const [file, w] of Object.entries(workflows)) expect(secretScopeProblems(w), file).toEqual([]);
+        const production = Object.entries(workflows).flatMap(([file, w]) =>
+            Object.entries(w.jobs)
+                .filter(([, j]) => environmentOf(j) === PRODUCTION_ENVIRONMENT)
+                .map(([id]) => `${file}:${id}`),
+        );
+        expect(production.sort()).toEqual(["rotate-prod.yml:preview", "rotate-prod.yml:up", "rotation-reminder.yml:audit"]);
+    });
+
+    it("the check catches a secret in a pull request's job, a repository secret, production credentials elsewhere and an unguarded production job", () => {
+        const pr = structuredClone(wf("preview.yml"));
+        pr.jobs.rehearse!.steps.push({ run: "npm run rehearse", env: { PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" } });
+        pr.jobs.status!.environment = "production";
+        (pr.on as Record<string, unknown>).pull_request_target = {};
+        expect(secretScopeProblems(pr)).toEqual(
+            expect.arrayContaining([
+                "on.pull_request_target runs a pull request with the repository's secrets",
+                "jobs.rehearse runs on pull_request/pull_request_target with secrets PULUMI_CONFIG_PASSPHRASE",
+                "jobs.rehearse reads PULUMI_CONFIG_PASSPHRASE as repository secrets, outside any environment",
+                "jobs.status runs on pull_request/pull_request_target in environment production",
+                expect.stringMatching(/^jobs\.status runs in production in a workflow started by pull_request, pull_request_target$/),
+            ]),
+        );
+
+        const rotate = structuredClone(wf("rotate-prod.yml"));
+        delete rotate.jobs.preview!.environment;
+        delete rotate.jobs.up!.if;
+        expect(secretScopeProblems(rotate)).toEqual([
+            expect.stringMatching(/^jobs\.preview reads .*PULUMI_CONFIG_PASSPHRASE.* as repository secrets, outside any environment$/),
+            "jobs.preview acts on the prod stack outside the production environment",
+            `jobs.up runs in production without ${MAIN_ONLY} in its if`,
+        ]);
+
+        const reminder = structuredClone(wf("rotation-reminder.yml"));
+        reminder.jobs.preview!.strategy!.matrix!.stack = [...STACKS];
+        reminder.jobs.audit!.environment = "staging";
+        expect(secretScopeProblems(reminder)).toEqual([
+            "jobs.preview acts on the prod stack outside the production environment",
+            "jobs.audit reads ANTHROPIC_ADMIN_API_KEY outside the production environment",
+        ]);
     });
 });
 
@@ -284,19 +388,18 @@ describe("pull requests (preview.yml)", () => {
         expect(Object.keys(w.on)).toEqual(["pull_request"]);
     });
 
-    it("test first, then preview every stack with the policy pack and a PR comment", () => {
+    it("test, then rehearse the rotation against the sandbox emulators, and report key ages: no secret, no environment, no real stack", () => {
         expect(runs(w.jobs.test!)).toEqual(["npm ci", "npm test"]);
-        const preview = w.jobs.preview!;
-        expect(needsOf(preview)).toEqual(["test"]);
-        expect(preview.strategy?.matrix?.stack).toEqual(STACKS);
-        expect(STACKS).toEqual(["prod", "staging"]);
-        expect(preview.strategy?.["fail-fast"]).toBe(false);
-        const [step] = pulumiSteps(preview);
-        expect(step?.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", policyPacks: "policies", "comment-on-pr": true });
-    });
-
-    it("skip the preview for pull requests from forks (they get no secrets)", () => {
-        expect(w.jobs.preview!.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+        expect(needsOf(w.jobs.rehearse!)).toEqual(["test"]);
+        expect(runs(w.jobs.rehearse!)).toEqual(["npm ci", "npm run rehearse -- --harness"]);
+        expect(runs(w.jobs.status!)).toEqual(["npm ci", "npm run status -- --github"]);
+        // The parsed workflow (comments aside) names no secret, no environment and no Pulumi action.
+        expect(JSON.stringify(w)).not.toMatch(/secrets\.|"environment"|pulumi\/actions/);
+        for (const job of Object.values(w.jobs)) {
+            expect(pulumiSteps(job)).toEqual([]);
+            // The checkout leaves no token behind for the pull request's code.
+            expect(job.steps.find((s) => s.uses?.startsWith("actions/checkout@"))?.with?.["persist-credentials"]).toBe(false);
+        }
     });
 });
 
@@ -320,11 +423,13 @@ describe("reminders and audit (rotation-reminder.yml)", () => {
         expect([daily.length, monthly.length]).toEqual([1, 1]);
     });
 
-    it("preview every stack daily with the policy pack, whatever the test job says", () => {
+    it("preview every non-production stack daily with the policy pack, each in its own environment, whatever the test job says", () => {
         const preview = w.jobs.preview!;
         expect(needsOf(preview)).toEqual([]);
         expect(preview.if).toBeUndefined();
-        expect(preview.strategy?.matrix?.stack).toEqual(STACKS);
+        expect(STACKS).toEqual(["prod", "staging"]);
+        expect(preview.strategy?.matrix?.stack).toEqual(STACKS.filter((s) => s !== PROD_STACK));
+        expect(preview.environment).toBe("${{ matrix.stack }}");
         expect(pulumiSteps(preview)[0]?.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", policyPacks: "policies" });
     });
 
@@ -339,7 +444,8 @@ describe("reminders and audit (rotation-reminder.yml)", () => {
     it("run the live key audit monthly (or on demand) with the Admin API key only", () => {
         const audit = w.jobs.audit!;
         const monthly = schedule.find((s) => s.cron.split(/\s+/)[2] === "1")!.cron;
-        expect(audit.if).toBe(`github.event.schedule == '${monthly}' || inputs.audit`);
+        expect(audit.if).toBe(`(github.event.schedule == '${monthly}' || inputs.audit) && ${MAIN_ONLY}`);
+        expect(environmentOf(audit)).toBe(PRODUCTION_ENVIRONMENT);
         const step = audit.steps.find((s) => s.run?.startsWith("npm run status"))!;
         expect(step.run).toBe("npm run status -- --live --github");
         expect(step.env).toEqual({ ANTHROPIC_ADMIN_API_KEY: "${{ secrets.ANTHROPIC_ADMIN_API_KEY }}" });
@@ -356,8 +462,11 @@ describe("manual prod rotation (rotate-prod.yml)", () => {
         expect(inputs.reason?.required).toBe(true);
     });
 
-    it("tests, previews prod, then runs pulumi up behind the production environment approval", () => {
+    it("tests, previews prod, then runs pulumi up, each Pulumi job on main behind the production environment", () => {
         expect(needsOf(w.jobs.preview!)).toEqual(["test"]);
+        expect(environmentOf(w.jobs.preview!)).toBe(PRODUCTION_ENVIRONMENT);
+        expect(w.jobs.preview!.if).toBe(MAIN_ONLY);
+        expect(secretsOf(w.jobs.test!)).toEqual([]);
         const up = w.jobs.up!;
         expect(needsOf(up)).toEqual(["preview"]);
         const environment = typeof up.environment === "string" ? up.environment : up.environment?.name;
@@ -393,7 +502,7 @@ describe("scripts the workflows call", () => {
         for (const w of Object.values(workflows)) {
             for (const job of Object.values(w.jobs)) for (const r of runs(job)) for (const m of r.matchAll(/npm run ([\w:-]+)/g)) used.add(m[1]!);
         }
-        expect([...used]).toEqual(["status"]);
+        expect([...used].sort()).toEqual(["rehearse", "status"]);
         for (const name of used) expect(scripts[name], `add to package.json "scripts": "status": "ts-node --transpile-only tools/status/main.ts"`).toBeDefined();
         expect(scripts.status).toMatch(/^ts-node (--transpile-only )?tools\/status\/main\.ts$/);
     });
