@@ -4,7 +4,7 @@ import { HerokuConfigVarsOutputs, herokuConfigVarsProvider as provider, MISSING 
 import { waitForHerokuRelease } from "../../components/heroku/herokuApi";
 import { HerokuEmulator } from "../../offline/emulators/herokuEmulator";
 import { makeAdminKey, makeApiKey } from "../../offline/emulators/keys";
-import { caught, expectNoSecrets, ODD_VARS, useFastRetries } from "./helpers";
+import { caught, expectNoSecrets, GENEROUS_ATTEMPT_TIMEOUT_MS, ODD_VARS, useFastRetries } from "./helpers";
 
 useFastRetries();
 
@@ -468,8 +468,14 @@ describe("create errors: clear, redacted, naming the app, nothing written", () =
     });
 
     it("a hang", async () => {
+        // Every PATCH hangs, so each attempt ends by its short timeout whatever the machine's speed.
         heroku.injectFault({ method: "PATCH", fault: { kind: "hang" }, times: 99 });
-        await fails(`heroku app ${APP} did not answer (timed out`);
+        process.env.ANTHROPIC_KEY_ROTATION_ATTEMPT_TIMEOUT_MS = "150";
+        try {
+            await fails(`heroku app ${APP} did not answer (timed out`);
+        } finally {
+            process.env.ANTHROPIC_KEY_ROTATION_ATTEMPT_TIMEOUT_MS = GENEROUS_ATTEMPT_TIMEOUT_MS;
+        }
     });
 
     it("dropped connections", async () => {
