@@ -116,6 +116,9 @@ export class AnthropicKey extends pulumi.ComponentResource {
             // A consumer removed from targets that still holds a key to revoke stops the run, unless acknowledged.
             consumers: keyHolders,
             acknowledgedRemovals: [...args.acknowledgeRemoved],
+            // Proof from the usage report that the old keys are idle and the new one in use, before revoking.
+            cutover: args.cutover,
+            fanOutAt: this.ledger.since,
             mode: args.revocation,
             emergency: args.emergency,
             compromisedKey: args.compromisedKey,

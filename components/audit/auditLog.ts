@@ -73,6 +73,8 @@ export interface AuditRevocation {
     readonly result: string;
     /** Every key the revocation handled (all keys replaced since the last proven revocation), by fingerprint and id. */
     readonly keys?: readonly AuditRevokedKey[];
+    /** The usage-report evidence of the cut-over (decision, window, per-minute counts by key id), or why it was skipped. */
+    readonly cutover?: unknown;
 }
 
 /** One key a revocation handled: never the key, only its fingerprint and Admin API id. */
@@ -216,7 +218,7 @@ export function buildRecord(
 
 function revocationRecord(r: AuditRevocation): AuditRevocation {
     const keys = (r.keys ?? []).map((k) => ({ fingerprint: k.fingerprint, keyId: k.keyId, outcome: k.outcome }));
-    return keys.length ? { mode: r.mode, result: r.result, keys } : { mode: r.mode, result: r.result };
+    return { mode: r.mode, result: r.result, ...(keys.length ? { keys } : {}), ...(r.cutover !== undefined && r.cutover !== null ? { cutover: r.cutover } : {}) };
 }
 
 /**

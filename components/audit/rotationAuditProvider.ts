@@ -169,5 +169,6 @@ function revocationOf(value: unknown): AuditRevocation | null {
               .filter((k): k is Record<string, unknown> => !!k && typeof k === "object" && typeof (k as Record<string, unknown>).fingerprint === "string")
               .map((k) => ({ fingerprint: String(k.fingerprint), keyId: typeof k.keyId === "string" ? k.keyId : null, outcome: String(k.outcome ?? "") }))
         : [];
-    return { mode: v.mode, result: typeof v.result === "string" ? v.result : "", ...(keys.length ? { keys } : {}) };
+    const cutover = v.cutover && typeof v.cutover === "object" ? v.cutover : undefined;
+    return { mode: v.mode, result: typeof v.result === "string" ? v.result : "", ...(keys.length ? { keys } : {}), ...(cutover ? { cutover } : {}) };
 }

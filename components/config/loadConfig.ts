@@ -51,10 +51,10 @@ export interface RotationConfig extends Omit<StackConfigBody, "maxAgeDays" | "en
     readonly notices: readonly string[];
 }
 
-const STRUCTURED_KEYS = new Set(["validation", "targets", "healthChecks", "revocation", "emergency", "maxAgeDays", "endpoints"]);
+const STRUCTURED_KEYS = new Set(["validation", "targets", "healthChecks", "revocation", "emergency", "cutover", "maxAgeDays", "endpoints"]);
 const KNOWN_KEYS = new Set([
     "apiKey", "keyName", "environment", "workspace", "keyId", "validation", "targets", "healthChecks",
-    "revocation", "emergency", "maxAgeDays", "auditLog", "endpoints",
+    "revocation", "emergency", "cutover", "maxAgeDays", "auditLog", "endpoints",
 ]);
 const TARGET_KINDS = ["infisical", "heroku", "github", "commands"];
 
@@ -248,6 +248,7 @@ function fixFor(issue: zcore.$ZodIssue): string {
     if (issue.path[0] === "revocation" && last === "watchMinutes") return "set how long to watch the consumers' health after a deactivation, e.g. revocation.watchMinutes: 5 (0 turns the watch off)";
     if (issue.path[0] === "revocation" && last === "watchIntervalSeconds") return "set the seconds between two health polls of the watch, e.g. revocation.watchIntervalSeconds: 30";
     if (issue.path[0] === "revocation" && issue.path.includes("acknowledgeRemoved")) return "list the consumers the refusal named, e.g. revocation.acknowledgeRemoved: [heroku app raxx-worker-prod]";
+    if (issue.path[0] === "cutover") return "see the README's revocation section for cutover (idleMinutes 15, minNewKeyRequests 1, maxWaitMinutes 30, dataLagMinutes 5, pollSeconds 60), or set cutover: false to revoke without the usage proof";
     if (issue.path[0] === "emergency") return "pulumi config set --path emergency.compromisedKey sha256:<12 hex digits> -s <stack> (the leaked key's fingerprint), or pulumi config rm emergency when it is over";
     if (last === "mode") return "use messages (one cheap Messages call) or models (free, proves authentication only)";
     return "correct the value (see the configuration reference in the README)";

@@ -53,3 +53,21 @@ export const emergencySchema = z.preprocess(
 
 export type RevocationSettings = z.infer<typeof revocationObject>;
 export type EmergencySettings = z.infer<typeof emergencySchema>;
+
+/**
+ * `cutover`: the proof, from the Admin API's usage report, that nothing uses the old keys any more and something
+ * uses the new one, required before a revocation (components/revocation/cutover.ts). `false` turns it off.
+ */
+const cutoverObject = z.strictObject({
+    enabled: z.boolean().default(true),
+    idleMinutes: z.number().int("must be a whole number of minutes").min(1, "must be at least 1 minute").max(1440, "must be at most 1440 minutes (a day)").default(15),
+    minNewKeyRequests: z.number().int("must be a whole number").min(0, "must be 0 (do not require) or more").default(1),
+    maxWaitMinutes: z.number().min(0, "must be 0 (one look) or more minutes").max(240, "must be at most 240 minutes").default(30),
+    dataLagMinutes: z.number().int("must be a whole number of minutes").min(0, "must be 0 or more minutes").max(60, "must be at most 60 minutes").default(5),
+    pollSeconds: z.number().min(60, "must be at least 60 seconds: the usage buckets are one minute wide").max(600, "must be at most 600 seconds").default(60),
+});
+
+/** `cutover: false` turns the proof off; `true` or unset: the defaults. */
+export const cutoverSchema = z.preprocess((v) => (v === false ? { enabled: false } : v === true || v === undefined ? {} : v), cutoverObject);
+
+export type CutoverConfig = z.output<typeof cutoverSchema>;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_SECRET_NAME, herokuVarNameProblem } from "../domain/names";
 import { githubTargetSchema } from "./githubTargetSchema";
-import { emergencySchema, revocationSchema } from "./revocationSchema";
+import { cutoverSchema, emergencySchema, revocationSchema } from "./revocationSchema";
 import { transportUrl } from "./urlSchema";
 
 /**
@@ -104,6 +104,7 @@ export const stackConfigSchema = z.strictObject({
     healthChecks: z.array(healthCheckSchema).default([]),
     revocation: revocationSchema,
     emergency: emergencySchema,
+    cutover: cutoverSchema,
     maxAgeDays: z.union([z.number().int().positive(), z.record(z.string(), z.number().int().positive())]).optional(),
     auditLog: z.string().min(1).default(DEFAULT_AUDIT_PATH),
     endpoints: endpointsSchema.default({}),

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AuditContext } from "../audit/auditLog";
 import { KeyOutcome, previousKeyRevocationProvider, RevocationMode } from "./previousKeyRevocationProvider";
 import type { ConsumerRef } from "./consumers";
+import type { CutoverEvidence, CutoverSettings } from "./cutover";
 import type { RetiredKey } from "./retiredKeys";
 
 export {
@@ -36,6 +37,10 @@ export interface PreviousKeyRevocationArgs {
     readonly consumers?: pulumi.Input<pulumi.Input<ConsumerRef>[]>;
     /** Removed consumers (their ids) the operator accepts to break. */
     readonly acknowledgedRemovals?: pulumi.Input<pulumi.Input<string>[]>;
+    /** The cut-over proof's settings (`cutover` config); absent: the defaults. */
+    readonly cutover?: pulumi.Input<CutoverSettings>;
+    /** KeyLedger.since: when the new key reached the consumers. */
+    readonly fanOutAt?: pulumi.Input<string>;
     /** KeyLedger.previousFingerprint: the key the consumers held before this rotation (for the audit). */
     readonly replacedFingerprint?: pulumi.Input<string | null | undefined>;
     /** The health checks to watch after a deactivation ({url, expect?}); none: no watch. */
@@ -70,6 +75,8 @@ export class PreviousKeyRevocation extends pulumi.dynamic.Resource {
     declare readonly previousKeyId: pulumi.Output<string | null>;
     /** Every key the last revocation handled: fingerprint, Admin API id, outcome, provedAt. */
     declare readonly keys: pulumi.Output<KeyOutcome[]>;
+    /** The usage-report evidence of the cut-over, or why it was skipped. */
+    declare readonly cutoverEvidence: pulumi.Output<CutoverEvidence | null>;
     /** e.g. "deactivated apikey_…; 401 proven after 2.1 s", "no previous key", "skipped: …". */
     declare readonly result: pulumi.Output<string>;
     declare readonly provedAt: pulumi.Output<string | null>;
@@ -87,6 +94,7 @@ export class PreviousKeyRevocation extends pulumi.dynamic.Resource {
                 previousFingerprint: undefined,
                 previousKeyId: undefined,
                 keys: undefined,
+                cutoverEvidence: undefined,
                 retiredFingerprints: undefined,
                 result: undefined,
                 provedAt: undefined,

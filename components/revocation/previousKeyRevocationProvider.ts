@@ -3,11 +3,14 @@ import { auditContextOf, auditContextProblems, auditedError, AuditContext, AUDIT
 import { fingerprint, isFingerprint } from "../domain/fingerprint";
 import { redact } from "../domain/keyFormat";
 import { UNKNOWN } from "../dynamic/unknown";
+import { fetchKeyUsage } from "../anthropic/usageReport";
 import { checkOnce, HealthCheckSpec } from "../health/checkOnce";
 import { systemClock } from "../time/clock";
 import { normalizeApiRoot, normalizeUrlInput } from "../http/urls";
 import { ADMIN_KEY_ENV, STEP_REVOCATION } from "./adminRecord";
 import { consumerRefsOf, ConsumerRef } from "./consumers";
+import { CutoverEvidence, CutoverSettings, DEFAULT_CUTOVER, proveCutover, skipped } from "./cutover";
+import { cutoverFailureMessage, cutoverSentence } from "./cutoverMessages";
 import { normalizeBaseUrl } from "./keyProof";
 import { describeKey, mergeRetired, RetiredKey, retiredFingerprints, retiredKeysOf } from "./retiredKeys";
 import { ADMIN_MAX_RETRY_SECONDS, KeyOutcome, revokeKeys, RevocationMode } from "./revokeKeys";
@@ -66,6 +69,8 @@ export interface PreviousKeyRevocationOutputs {
     readonly previousKeyId: string | null;
     /** Every key the last revocation handled, with what happened to it. */
     readonly keys: readonly KeyOutcome[];
+    /** The usage evidence of the cut-over (or why it was skipped); null when nothing was revoked. */
+    readonly cutoverEvidence: CutoverEvidence | null;
     /** Sorted fingerprints of the `retiredKeys` input at the last success (diff compares them). */
     readonly retiredFingerprints: readonly string[];
     /** e.g. "deactivated apikey_…; 401 proven after 2.1 s". */
@@ -73,7 +78,7 @@ export interface PreviousKeyRevocationOutputs {
     /** ISO time of the last 401 proof; null when nothing was proven. */
     readonly provedAt: string | null;
     /** { mode, result, keys } for the audit record. */
-    readonly summary: { readonly mode: RevocationMode; readonly result: string; readonly keys: readonly KeyOutcome[] };
+    readonly summary: { readonly mode: RevocationMode; readonly result: string; readonly keys: readonly KeyOutcome[]; readonly cutover?: CutoverEvidence };
 }
 
 interface Settings {
@@ -99,6 +104,9 @@ interface Inputs extends Settings {
     readonly consumers: ConsumerRef[];
     /** Removed consumers the operator accepts to break (`revocation.acknowledgeRemoved`). */
     readonly acknowledgedRemovals: string[];
+    readonly cutover: CutoverSettings;
+    /** When the new key reached the consumers (KeyLedger.since). */
+    readonly fanOutAt: string | null;
     readonly audit: AuditContext | undefined;
     readonly rawAudit: unknown;
 }
@@ -107,6 +115,7 @@ interface Outcome {
     readonly previousFingerprint: string | null;
     readonly previousKeyId: string | null;
     readonly keys: readonly KeyOutcome[];
+    readonly cutover?: CutoverEvidence | null;
     readonly result: string;
     readonly provedAt: string | null;
 }
@@ -245,6 +254,17 @@ async function revoke(news: Inputs, candidates: readonly RetiredKey[], previous:
     if (candidates.length === 0) {
         return { previousFingerprint: previous?.fingerprint ?? null, previousKeyId: previous?.keyId ?? null, keys: [], result: RESULT_NO_PREVIOUS_KEY, provedAt: null };
     }
+    // Before anything irreversible: the usage report must show the old keys idle and the new one in use.
+    const cutover = await cutoverEvidence(news, candidates, adminKey);
+    if (cutover.decision === "not proven") {
+        throw auditedError(
+            news.audit,
+            STEP_REVOCATION,
+            cutoverFailureMessage(cutover, news.cutover, news.fingerprint, news.mode),
+            { oldFingerprint: news.replacedFingerprint ?? previous?.fingerprint ?? null, revocation: { mode: news.mode, result: "failed: cut-over not proven", cutover } },
+            [...secrets, ...(adminKey ? [adminKey] : [])],
+        );
+    }
     let done: Awaited<ReturnType<typeof revokeKeys>>;
     try {
         done = await revokeKeys(
@@ -260,7 +280,8 @@ async function revoke(news: Inputs, candidates: readonly RetiredKey[], previous:
             adminKey,
         );
     } catch (err) {
-        throw fail(errorMessage(err));
+        // verify: the operator is told whether the usage data says revoking is safe.
+        throw fail(`${errorMessage(err)}${news.mode === "verify" && cutover.decision === "proven" ? ` Usage report: ${cutover.reason}; revoking is safe.` : ""}`);
     }
     if (news.mode === "none") warn(`revocation: ${done.result}`);
     let watched = "";
@@ -295,9 +316,36 @@ async function revoke(news: Inputs, candidates: readonly RetiredKey[], previous:
         previousFingerprint: previous?.fingerprint ?? null,
         previousKeyId: previousOutcome?.keyId ?? previous?.keyId ?? null,
         keys: done.keys,
-        result: `${done.result}${watched}`,
+        result: `${done.result}${cutoverSentence(cutover)}${watched}`,
         provedAt: done.provedAt,
+        cutover,
     };
+}
+
+/** The cut-over proof, or why it was skipped. Never revokes; a usage report that cannot be read is "not proven". */
+async function cutoverEvidence(news: Inputs, candidates: readonly RetiredKey[], adminKey: string | undefined): Promise<CutoverEvidence> {
+    if (news.mode === "none") return skipped("revocation is none");
+    if (news.emergency) return skipped("emergency: the compromised key dies first");
+    if (!news.cutover.enabled) return skipped("cutover is off (cutover: false)");
+    if (!adminKey) return skipped(`${ADMIN_KEY_ENV} is not set: the usage report needs an Admin API key`);
+    const unknown = [...candidates.filter((k) => !k.keyId).map((k) => k.fingerprint), ...(news.keyId ? [] : [news.fingerprint])];
+    if (unknown.length) return skipped(`the Admin API id of ${unknown.join(", ")} is not known (validation found no record), so its usage cannot be asked for`);
+    try {
+        return await proveCutover(
+            {
+                settings: news.cutover,
+                oldKeys: candidates.map((k) => ({ fingerprint: k.fingerprint, keyId: k.keyId! })),
+                newKey: { fingerprint: news.fingerprint, keyId: news.keyId! },
+                fanOutAt: news.fanOutAt,
+            },
+            {
+                clock: systemClock,
+                fetch: (keyIds, from, to) => fetchKeyUsage({ adminKey, baseUrl: news.baseUrl, keyIds, startingAt: from, endingAt: to, maxTotalMs: 60_000 }),
+            },
+        );
+    } catch (err) {
+        return { decision: "not proven", reason: `the usage report could not be read: ${errorMessage(err)}`, keys: [] };
+    }
 }
 
 /**
@@ -387,8 +435,28 @@ function inputsOf(props: Props): Inputs {
         replacedFingerprint: isFingerprint(props.replacedFingerprint) ? props.replacedFingerprint : null,
         consumers: consumerRefsOf(props.consumers),
         acknowledgedRemovals: Array.isArray(props.acknowledgedRemovals) ? props.acknowledgedRemovals.filter((a): a is string => typeof a === "string") : [],
+        cutover: cutoverSettingsOf(props.cutover),
+        fanOutAt: typeof props.fanOutAt === "string" && Number.isFinite(Date.parse(props.fanOutAt)) ? props.fanOutAt : null,
         audit: auditContextOf(props.audit),
         rawAudit: props.audit,
+    };
+}
+
+/**
+ * The cut-over settings with defaults. Absent means off (state written before the proof existed, or a caller
+ * that does not ask for it); the program always passes the stack config's, which is on by default.
+ */
+function cutoverSettingsOf(value: unknown): CutoverSettings {
+    if (!value || typeof value !== "object") return { ...DEFAULT_CUTOVER, enabled: false };
+    const v = value as Props;
+    const n = (x: unknown, d: number, min: number) => (typeof x === "number" && Number.isFinite(x) && x >= min ? x : d);
+    return {
+        enabled: v.enabled !== false,
+        idleMinutes: n(v.idleMinutes, DEFAULT_CUTOVER.idleMinutes, 1),
+        minNewKeyRequests: n(v.minNewKeyRequests, DEFAULT_CUTOVER.minNewKeyRequests, 0),
+        maxWaitMinutes: n(v.maxWaitMinutes, DEFAULT_CUTOVER.maxWaitMinutes, 0),
+        dataLagMinutes: n(v.dataLagMinutes, DEFAULT_CUTOVER.dataLagMinutes, 0),
+        pollSeconds: n(v.pollSeconds, DEFAULT_CUTOVER.pollSeconds, 0.001),
     };
 }
 
@@ -427,10 +495,11 @@ function outputs(news: Inputs, outcome: Outcome): PreviousKeyRevocationOutputs &
         previousFingerprint: outcome.previousFingerprint,
         previousKeyId: outcome.previousKeyId,
         keys: outcome.keys,
+        cutoverEvidence: outcome.cutover ?? null,
         retiredFingerprints: news.retiredKeys.map((k) => k.fingerprint).sort(),
         result,
         provedAt: outcome.provedAt,
-        summary: { mode: news.mode, result, keys: outcome.keys },
+        summary: { mode: news.mode, result, keys: outcome.keys, ...(outcome.cutover ? { cutover: outcome.cutover } : {}) },
     };
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from "crypto";
 import { fingerprint } from "../../components/domain/fingerprint";
 import { makeAdminKey, makeApiKey } from "./keys";
+import { UsageRecorder, usageWindow, paginateUsage, TrafficScript, MINUTE_MS } from "./anthropicUsage";
 import { EmulatorRequest, EmulatorResponse, FaultRule, LoopbackServer, RecordedRequest } from "./loopbackServer";
 
 /**
@@ -128,6 +129,10 @@ export interface AnthropicEmulatorOptions {
     readonly acceptBearer?: boolean;
     /** Answer 400 when `anthropic-version` is missing, as the API does. Default true. */
     readonly requireVersionHeader?: boolean;
+    /** How long after a minute ends before its usage appears in the usage reports (default 0). */
+    readonly usageLagMs?: number;
+    /** Serve the newer `GET /v1/organizations/analytics/usage` (default true); false: 404, as for an org without it. */
+    readonly analyticsEndpoint?: boolean;
 }
 
 /** One call, attributed to a key by fingerprint. */
@@ -222,6 +227,9 @@ export class AnthropicEmulator {
     /** Admin key value → organisation id. */
     private readonly adminKeys = new Map<string, string>();
     private nextOrder = 0;
+    /** Per key, per minute: real Messages calls and scripted traffic, for the usage reports. */
+    readonly usage: UsageRecorder;
+    analyticsEndpoint: boolean;
     private readonly statusListeners: ((key: EmulatedKey, status: KeyStatus) => void)[] = [];
 
     constructor(options: AnthropicEmulatorOptions = {}) {
@@ -232,6 +240,9 @@ export class AnthropicEmulator {
         this.models = [...(options.models ?? DEFAULT_MODELS)];
         this.defaultLimits = options.defaultLimits ?? DEFAULT_RATE_LIMITS;
         this.server = new LoopbackServer("anthropic", (req) => this.route(req));
+        this.usage = new UsageRecorder(() => this.now());
+        this.usage.lagMs = options.usageLagMs ?? 0;
+        this.analyticsEndpoint = options.analyticsEndpoint ?? true;
     }
 
     get url(): string {
@@ -320,6 +331,14 @@ export class AnthropicEmulator {
             const i = this.statusListeners.indexOf(listener);
             if (i >= 0) this.statusListeners.splice(i, 1);
         };
+    }
+
+    /**
+     * Scripts a key's traffic: `requests(minuteStart)` requests in each minute (0 = idle), added to the real
+     * calls in the usage reports. E.g. `(m) => (m < now - 30 * 60_000 ? 20 : 0)`: stopped half an hour ago.
+     */
+    scriptTraffic(idOrValue: string, requests: TrafficScript): void {
+        this.usage.script(this.mustFind(idOrValue).id, requests);
     }
 
     setLimits(idOrValue: string, limits: Partial<RateLimitConfig>): void {
@@ -449,6 +468,7 @@ export class AnthropicEmulator {
         const inputTokens = 7 + Math.ceil(JSON.stringify(body.messages).length / 16);
         const outputTokens = Math.min(body.max_tokens, 4);
         const headers = this.rateLimitHeaders === "none" ? undefined : this.countAndHeaders(record, inputTokens, outputTokens);
+        this.usage.record(record.id, inputTokens + outputTokens);
         return {
             status: 200,
             headers,
@@ -481,6 +501,10 @@ export class AnthropicEmulator {
         const cred = this.credential(req);
         const org = cred.via === "x-api-key" && cred.value !== undefined ? this.adminKeys.get(cred.value) : undefined;
         if (org === undefined) return this.error(401, "authentication_error", "invalid x-api-key", requestId);
+        if (req.path === "/v1/organizations/analytics/usage" || req.path === "/v1/organizations/usage_report/messages") {
+            if (req.method !== "GET") return this.error(405, "invalid_request_error", "Method not allowed", requestId);
+            return this.usageReport(req, org, requestId);
+        }
         if (req.path === "/v1/organizations/api_keys") {
             if (req.method !== "GET") return this.error(405, "invalid_request_error", "Method not allowed", requestId);
             const limitText = req.query.get("limit");
@@ -519,6 +543,38 @@ export class AnthropicEmulator {
         if (typeof body.name === "string") record.name = body.name;
         if (typeof body.status === "string") this.changeStatus(record, body.status as KeyStatus);
         return { status: 200, body: this.apiKeyJson(record) };
+    }
+
+    private usageReport(req: EmulatorRequest, org: string, requestId: string): EmulatorResponse {
+        const analytics = req.path.endsWith("/analytics/usage");
+        if (analytics && !this.analyticsEndpoint) return this.error(404, "not_found_error", `Not found: ${req.method} ${req.path}`, requestId);
+        if (analytics && !(req.headers["anthropic-beta"] ?? "").split(",").map((b) => b.trim()).includes("analytics-usage-cost-2026-08-24")) {
+            return this.error(400, "invalid_request_error", "this endpoint is in beta: send anthropic-beta: analytics-usage-cost-2026-08-24", requestId);
+        }
+        const window = usageWindow(req.query, analytics ? "time_bucket_width" : "bucket_width", analytics ? 24 * 60 : 1440);
+        if ("status" in window) return this.error(window.status, "invalid_request_error", window.message, requestId);
+        const own = new Set([...this.records.values()].filter((k) => k.organizationId === org).map((k) => k.id));
+        const keyIds = (window.keyIds.length ? window.keyIds : [...own]).filter((id) => own.has(id));
+        const cells = this.usage.cells(keyIds, window.start, window.end);
+        const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+        if (analytics) {
+            const rows = cells.map((c) => ({
+                starting_at: iso(c.minute),
+                ending_at: iso(c.minute + MINUTE_MS),
+                group: { api_key_id: c.keyId },
+                usage: { requests: c.cell.requests, total_tokens: c.cell.tokens, uncached_input_tokens: c.cell.tokens, cache_read_input_tokens: 0, output_tokens: 0 },
+            }));
+            const { page, has_more, next_page } = paginateUsage(rows, req.query, 20, 1000);
+            return { status: 200, body: { data: page, has_more, next_page } };
+        }
+        const minutes = [...new Set(cells.map((c) => c.minute))];
+        const buckets = minutes.map((m) => ({
+            starting_at: iso(m),
+            ending_at: iso(m + MINUTE_MS),
+            results: cells.filter((c) => c.minute === m).map((c) => ({ api_key_id: c.keyId, uncached_input_tokens: c.cell.tokens, cache_read_input_tokens: 0, output_tokens: 0 })),
+        }));
+        const { page, has_more, next_page } = paginateUsage(buckets, req.query, 60, 1440);
+        return { status: 200, body: { data: page, has_more, next_page } };
     }
 
     private apiKeyJson(record: KeyRecord): unknown {

@@ -155,8 +155,8 @@ describe("PreviousKeyRevocation: deactivate", () => {
         expect(updates).toHaveLength(1);
         expect(updates[0]!.path).toBe(`/v1/organizations/api_keys/${oldKey.id}`);
         expect(updates[0]!.keyKind).toBe("admin");
-        // Then the watch: none here (no health checks given), and the result says so.
-        expect(outs!.result).toMatch(new RegExp(`^deactivated ${oldKey.id}; 401 proven after \\d+\\.\\d s; health not watched \\(no healthChecks configured`));
+        // Then the cut-over proof and the watch: neither here (not asked for, no health checks), and the result says so.
+        expect(outs!.result).toMatch(new RegExp(`^deactivated ${oldKey.id}; 401 proven after \\d+\\.\\d s; cut-over not checked \\(cutover is off .*\\); health not watched \\(no healthChecks configured`));
         expect(outs).toMatchObject({ previousFingerprint: oldKey.fingerprint, previousKeyId: oldKey.id, apiKey: newKey.value });
         expect(JSON.stringify(outs)).not.toContain(oldKey.value);
         // The proof came after the deactivation.

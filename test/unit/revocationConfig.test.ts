@@ -94,3 +94,14 @@ describe("emergency", () => {
         expect(problems({ revocation: "none", emergency: { compromisedKey: "sha256:0123456789ab" } })[0]).toMatchObject({ key: "anthropic-key-rotation:emergency", message: expect.stringContaining("revocation is none") });
     });
 });
+
+describe("cutover", () => {
+    it("is on with the defaults; false turns it off; each field is bounded", () => {
+        expect(loadRotationConfig(source(base())).cutover).toEqual({ enabled: true, idleMinutes: 15, minNewKeyRequests: 1, maxWaitMinutes: 30, dataLagMinutes: 5, pollSeconds: 60 });
+        expect(loadRotationConfig(source({ ...base(), cutover: false })).cutover.enabled).toBe(false);
+        expect(loadRotationConfig(source({ ...base(), cutover: { idleMinutes: 30, maxWaitMinutes: 60 } })).cutover).toMatchObject({ enabled: true, idleMinutes: 30, maxWaitMinutes: 60 });
+        const wrong = problems({ cutover: { idleMinutes: 0, pollSeconds: 5, extra: 1 } });
+        expect(wrong.map((p) => p.key).sort()).toEqual(["anthropic-key-rotation:cutover", "anthropic-key-rotation:cutover.idleMinutes", "anthropic-key-rotation:cutover.pollSeconds"]);
+        expect(wrong.find((p) => p.key.endsWith("pollSeconds"))).toMatchObject({ message: "must be at least 60 seconds: the usage buckets are one minute wide", fix: expect.stringContaining("cutover: false") });
+    });
+});
