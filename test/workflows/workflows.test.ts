@@ -16,6 +16,7 @@ const ROOT = join(__dirname, "..", "..");
 const DIR = join(ROOT, ".github", "workflows");
 
 interface Step {
+    id?: string;
     name?: string;
     uses?: string;
     run?: string;
@@ -137,6 +138,11 @@ function credentialProblems(w: Workflow): string[] {
         for (const step of job.steps) {
             for (const [name, value] of Object.entries(step.env ?? {})) {
                 if (!/TOKEN|KEY|SECRET|PASSPHRASE|PASSWORD|CLIENT_ID/.test(name)) continue;
+                // The gh CLI gets the job's own token, which the job's permissions limit; never a stored secret.
+                if (name === "GH_TOKEN") {
+                    if (value !== "${{ github.token }}") problems.push("GH_TOKEN must be ${{ github.token }}");
+                    continue;
+                }
                 const secret = CREDENTIAL_ENV[name];
                 if (secret === undefined) problems.push(`${name} is not a credential this project uses`);
                 else if (value !== `\${{ secrets.${secret} }}`) problems.push(`${name} must be \${{ secrets.${secret} }}`);
@@ -221,6 +227,8 @@ describe("workflow files", () => {
                 expect(r.indexOf("npm ci"), file).toBeLessThan(r.indexOf(testCommand));
             }
             for (const job of Object.values(w.jobs)) {
+                // Every job that runs npm sets up Node 20 first (a job that only calls gh needs no Node).
+                if (!runs(job).some((r) => /\bnpm\b/.test(r))) continue;
                 const node = job.steps.find((s) => s.uses?.startsWith("actions/setup-node@"));
                 expect(node?.with?.["node-version"], file).toBe(20);
                 // npm ci, never npm install: the lock file decides.
@@ -239,7 +247,7 @@ describe("workflow files", () => {
             }
         }
         const used = new Set(Object.values(workflows).flatMap((w) => Object.values(w.jobs).flatMap((j) => j.steps.map((s) => s.uses).filter(Boolean))));
-        expect([...used].sort()).toEqual(["actions/checkout@v4", "actions/setup-node@v4", "actions/upload-artifact@v4", "pulumi/actions@v6"]);
+        expect([...used].sort()).toEqual(["actions/checkout@v4", "actions/download-artifact@v4", "actions/setup-node@v4", "actions/upload-artifact@v4", "pulumi/actions@v6"]);
     });
 
     it("run the policy pack on every Pulumi command, against the configured backend", () => {
@@ -264,15 +272,16 @@ describe("workflow files", () => {
         expect(count).toBe(3);
     });
 
-    it("grant least privilege: nothing at the top, read-only contents per job, no write anywhere", () => {
+    it("grant least privilege: nothing at the top, read-only contents per job, writes only where the audit pull request is opened", () => {
         for (const [file, w] of Object.entries(workflows)) {
             expect(w.permissions, file).toEqual({});
             for (const [id, job] of Object.entries(w.jobs)) {
                 expect(typeof job.permissions, `${file}:${id}`).toBe("object");
                 const perms = job.permissions as Record<string, string>;
-                expect(perms.contents, `${file}:${id}`).toBe("read");
+                const auditTrail = file === "rotate-prod.yml" && id === "audit-trail";
+                expect(perms.contents, `${file}:${id}`).toBe(auditTrail ? "write" : "read");
                 const writes = Object.entries(perms).filter(([, level]) => level === "write").map(([scope]) => scope);
-                expect(writes, `${file}:${id}`).toEqual([]);
+                expect(writes, `${file}:${id}`).toEqual(auditTrail ? ["contents", "pull-requests"] : []);
             }
         }
     });
@@ -463,7 +472,7 @@ describe("manual prod rotation (rotate-prod.yml)", () => {
     });
 
     it("tests, previews prod, then runs pulumi up, each Pulumi job on main behind the production environment", () => {
-        expect(needsOf(w.jobs.preview!)).toEqual(["test"]);
+        expect(needsOf(w.jobs.preview!)).toEqual(["test", "audit-merged"]);
         expect(environmentOf(w.jobs.preview!)).toBe(PRODUCTION_ENVIRONMENT);
         expect(w.jobs.preview!.if).toBe(MAIN_ONLY);
         expect(secretsOf(w.jobs.test!)).toEqual([]);
@@ -488,10 +497,41 @@ describe("manual prod rotation (rotate-prod.yml)", () => {
         expect(env).toEqual(Object.fromEntries(Object.entries(CREDENTIAL_ENV).map(([name, secret]) => [name, `\${{ secrets.${secret} }}`])));
     });
 
-    it("keeps the audit entry of the run as an artifact", () => {
+    it("hands the run's audit log, success or failure, to the audit-trail job as an artifact", () => {
         const upload = w.jobs.up!.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
         expect(upload?.if).toBe("always()");
-        expect(upload?.with?.path).toBe("audit/");
+        expect(upload?.with).toMatchObject({ path: "audit/rotations.jsonl", "if-no-files-found": "error", name: "rotation-audit-prod-${{ github.run_id }}" });
+    });
+
+    it("commits the audit lines through a pull request, with the workflow's own token and no production secret", () => {
+        const job = w.jobs["audit-trail"]!;
+        expect(needsOf(job)).toEqual(["up"]);
+        expect(job.if).toBe(`always() && needs.up.result != 'skipped' && ${MAIN_ONLY}`);
+        expect(environmentOf(job)).toBeUndefined();
+        expect(secretsOf(job)).toEqual([]);
+        expect(job.steps.find((s) => s.uses?.startsWith("actions/checkout@"))?.with?.ref).toBe("main");
+        const download = job.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"));
+        const upload = w.jobs.up!.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+        expect(download?.with?.name).toBe(upload?.with?.name);
+        const merge = job.steps.find((s) => s.run?.includes("npm run -s audit-trail"))!;
+        expect(merge.run).toMatch(/--from "\$RUNNER_TEMP\/runner-audit\/rotations\.jsonl" --into audit\/rotations\.jsonl .*>> "\$GITHUB_OUTPUT"$/);
+        const open = job.steps.find((s) => s.run?.includes("gh pr create"))!;
+        expect(open.if).toBe(`steps.${merge.id ?? "merge"}.outputs.added != '0'`);
+        expect(open.env).toEqual({ GH_TOKEN: "${{ github.token }}" });
+        expect(open.run).toMatch(/branch="audit\/prod-\$GITHUB_RUN_ID"/);
+        expect(open.run).toMatch(/git add audit\/rotations\.jsonl\n/);
+        expect(open.run).toMatch(/gh pr create --base main --head "\$branch"/);
+    });
+
+    it("does not start while an audit pull request is open: rollback detection reads the committed trail", () => {
+        const guard = w.jobs["audit-merged"]!;
+        expect(secretsOf(guard)).toEqual([]);
+        expect(guard.permissions).toEqual({ contents: "read", "pull-requests": "read" });
+        const [step] = guard.steps;
+        expect(step!.env).toEqual({ GH_TOKEN: "${{ github.token }}" });
+        expect(step!.run).toMatch(/gh pr list --repo "\$GITHUB_REPOSITORY" --state open .*startswith\("audit\/prod-"\)/);
+        expect(step!.run).toMatch(/exit 1/);
+        expect(needsOf(w.jobs.preview!)).toContain("audit-merged");
     });
 });
 
@@ -500,9 +540,9 @@ describe("scripts the workflows call", () => {
         const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
         const used = new Set<string>();
         for (const w of Object.values(workflows)) {
-            for (const job of Object.values(w.jobs)) for (const r of runs(job)) for (const m of r.matchAll(/npm run ([\w:-]+)/g)) used.add(m[1]!);
+            for (const job of Object.values(w.jobs)) for (const r of runs(job)) for (const m of r.matchAll(/npm run (?:-s )?([\w:-]+)/g)) used.add(m[1]!);
         }
-        expect([...used].sort()).toEqual(["rehearse", "status"]);
+        expect([...used].sort()).toEqual(["audit-trail", "rehearse", "status"]);
         for (const name of used) expect(scripts[name], `add to package.json "scripts": "status": "ts-node --transpile-only tools/status/main.ts"`).toBeDefined();
         expect(scripts.status).toMatch(/^ts-node (--transpile-only )?tools\/status\/main\.ts$/);
     });
