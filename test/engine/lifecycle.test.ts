@@ -88,7 +88,7 @@ describe.runIf(cli !== undefined || required)("real engine: sandbox stack lifecy
         expect(stack.sb.anthropic.key(keyB.id)?.status).toBe("active");
     }, STEP);
 
-    it("refresh finds out-of-band changes at Heroku, Infisical and GitHub, and the next up repairs them", async () => {
+    it("refresh finds out-of-band changes; up repairs Heroku and Infisical, and up --replace the GitHub secret", async () => {
         const t = targets();
         const app = t.heroku[0]!.app;
         stack.sb.heroku.setConfigVarOutOfBand(app, "ANTHROPIC_API_KEY", keyA.value);
@@ -105,12 +105,17 @@ describe.runIf(cli !== undefined || required)("real engine: sandbox stack lifecy
         const opOf = (pattern: RegExp) => planned.filter((x) => pattern.test(x.urn)).map((x) => x.op);
         expect(opOf(new RegExp(`ConfigVars::sandbox-heroku-${app}$`)), "the Heroku app changed out of band").toEqual(["update"]);
         expect(opOf(/infisical:Secret::/), "the Infisical secret changed out of band").toEqual(["update"]);
-        // terraform-provider-github's destroy_on_drift (default true): a secret changed outside Pulumi is replaced.
-        expect(opOf(/actionsSecret:ActionsSecret::/).length, "the GitHub secret changed out of band").toBeGreaterThan(0);
         expect(planned.filter((x) => /ConfigVars::/.test(x.urn) && !x.urn.endsWith(app)), "the untouched app stays").toEqual([]);
+        // GitHub (terraform-provider-github v6.11.1 behind pulumi-github 6.12.1): the refresh records the drift
+        // (remoteUpdatedAt moves away from updatedAt) but the provider only plans a change when remoteUpdatedAt
+        // changes within one plan, which a separate `pulumi refresh` has already absorbed. So nothing is planned
+        // for it: the README's drift runbook replaces the secret explicitly.
+        const ghUrn = (await stack.exportState()).deployment.resources?.find((r) => r.type === "github:index/actionsSecret:ActionsSecret");
+        expect(ghUrn?.outputs?.remoteUpdatedAt, "the refresh recorded GitHub's new updated_at").not.toBe(ghUrn?.outputs?.updatedAt);
+        expect(opOf(/actionsSecret:ActionsSecret::/), "no change planned for the drifted GitHub secret (known provider limitation)").toEqual([]);
 
-        const up = await stack.up();
-        expect(up.code, up.stderr + up.stdout).toBe(0);
+        const repaired = await stack.up(["--replace", ghUrn!.urn]);
+        expect(repaired.code, repaired.stderr + repaired.stdout).toBe(0);
         expectEveryConsumerOn(keyB);
     }, STEP);
 
