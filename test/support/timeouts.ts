@@ -9,8 +9,12 @@
  * gives every hook the single-process limit by default.
  */
 
-/** One rehearsal, or a setup that starts the provider host or the policy analyzer. */
-export const PROCESS_SETUP_MS = 10 * 60_000;
+/**
+ * One rehearsal, or a setup that starts the provider host or the policy analyzer. 10 min was not enough for
+ * `npm run rehearse` (three rehearsals in one child) at load average 25–30 on two cores, which a few test runs at
+ * once reach; 30 min is about a hundred times its idle time.
+ */
+export const PROCESS_SETUP_MS = 30 * 60_000;
 
 /** Several rehearsals in a row (a rotation, its preview and reruns), or many at once (the fault matrix). */
-export const PROCESSES_SETUP_MS = 30 * 60_000;
+export const PROCESSES_SETUP_MS = 90 * 60_000;
