@@ -5,6 +5,7 @@ import { fingerprint } from "../../components/domain/fingerprint";
 import { redact } from "../../components/domain/keyFormat";
 import { Sandbox, SANDBOX_STACK } from "../../offline/harness/sandbox";
 import { PROJECT_ROOT } from "../../offline/harness/providerHost";
+import { policies, POLICY_PACK_NAME } from "../../policies/rules";
 import { locatePulumi } from "../toolchain/locate";
 import { cliRunner } from "./cliRunner";
 import { harnessRunner } from "./harnessRunner";
@@ -30,8 +31,7 @@ export interface RehearsalOptions {
 }
 
 function policyCatalog(): RehearsalFacts["policyCatalog"] {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const rules = require("../../policies/rules") as { policies: { name: string; enforcementLevel?: string }[]; POLICY_PACK_NAME: string };
+    const rules: { policies: readonly { name: string; enforcementLevel?: string }[]; POLICY_PACK_NAME: string } = { policies, POLICY_PACK_NAME };
     const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, "policies", "package.json"), "utf8")) as { version: string }).version;
     return { pack: rules.POLICY_PACK_NAME, version, policies: rules.policies.map((p) => ({ name: p.name, level: p.enforcementLevel ?? "advisory" })) };
 }
