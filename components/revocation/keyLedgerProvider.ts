@@ -14,8 +14,9 @@ import { mergeRetired, publicInfo, RetiredKey, retiredKeysOf, RetiredKeyInfo } f
  * The ledger runs right after validation and before any consumer is written, so its state survives whatever
  * fails later in the run (a consumer write, a health check, the revocation itself). When the current key
  * changes, the key it replaces joins `retiredKeys` (secret: the values are needed to prove each key dead),
- * and every retired key is probed once (GET /v1/models): a key that answers 401 is dead and leaves the
- * ledger; one that still authenticates, or cannot be judged, stays. A rollback takes the key it puts back
+ * and every key retired by an earlier rotation is probed once (GET /v1/models): a key that answers 401 is dead
+ * and leaves the ledger; one that still authenticates, or cannot be judged, stays. (The key just replaced was
+ * current until now, so it is not probed: the revocation proves it dead.) A rollback takes the key it puts back
  * out of the list. PreviousKeyRevocation receives the list and must see every entry dead.
  *
  * The probes are bounded (PROBE_MAX_MS each, in parallel) and never fail the step: an outage only means a
@@ -131,9 +132,13 @@ export const keyLedgerProvider: dynamic.ResourceProvider = {
             holders: consumerRefsOf(olds.holders),
         };
         const candidates = mergeRetired([oldRetired, [replaced]], news.fingerprint);
-        const outcomes = await Promise.all(candidates.map((k) => probeKey(k.value, { baseUrl: news.baseUrl, maxTotalMs: PROBE_MAX_MS, secrets: [news.apiKey] })));
-        const retired = candidates.filter((_, i) => outcomes[i]!.kind !== "dead");
-        const dropped = candidates.filter((_, i) => outcomes[i]!.kind === "dead");
+        // The key just replaced was current until now: alive by construction, so it is not probed (the revocation
+        // proves it dead). Keys retired by earlier rotations may have been revoked since: those are probed.
+        const outcomes = await Promise.all(
+            candidates.map((k) => (k.fingerprint === replaced.fingerprint ? Promise.resolve(null) : probeKey(k.value, { baseUrl: news.baseUrl, maxTotalMs: PROBE_MAX_MS, secrets: [news.apiKey] }))),
+        );
+        const retired = candidates.filter((_, i) => outcomes[i]?.kind !== "dead");
+        const dropped = candidates.filter((_, i) => outcomes[i]?.kind === "dead");
         return { outs: outputs(news, { since: now, previousFingerprint: replaced.fingerprint, retired, dropped: publicInfo(dropped), holders: news.consumers }) };
     },
 

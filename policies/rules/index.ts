@@ -7,6 +7,7 @@ import { herokuConfigVarNamePolicy } from "./herokuConfigVarName";
 import { keyNamePolicy } from "./keyName";
 import { maxAgePolicy } from "./maxAge";
 import { noPlaintextPolicy } from "./noPlaintext";
+import { revocationProofPolicy } from "./revocationProof";
 import { rotationDuePolicy } from "./rotationDue";
 import { validatedBeforeFanoutPolicy } from "./validatedBeforeFanout";
 import { validationCostPolicy } from "./validationCost";
@@ -25,6 +26,7 @@ export const policies: Policies = [
     githubProdScopePolicy,
     githubAcknowledgedScopePolicy,
     herokuConfigVarNamePolicy,
+    revocationProofPolicy,
 ];
 
 export * from "./common";
@@ -42,3 +44,4 @@ export * from "./githubSecretName";
 export * from "./githubSecretScope";
 export * from "./githubScopeAcknowledgements";
 export * from "./herokuConfigVarName";
+export * from "./revocationProof";

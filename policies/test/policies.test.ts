@@ -108,6 +108,7 @@ describe("the pack's policies", () => {
             ["github-prod-secret-scope", "mandatory", "resource", ["environments"]],
             ["github-prod-secret-scope-acknowledged", "advisory", "resource", ["environments"]],
             ["heroku-config-var-name", "mandatory", "resource", ["convention"]],
+            ["anthropic-key-revocation-proof", "advisory", "resource", ["environments"]],
         ]);
         for (const p of policies) expect(p.description.length).toBeGreaterThan(20);
     });

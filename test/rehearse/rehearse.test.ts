@@ -80,7 +80,7 @@ describe("npm run rehearse", () => {
     it("shows every step of the rotation with its timing, in dependency order", () => {
         expect(report.stepsOf).toBe("rotate");
         const kinds = report.steps.map((s) => s.kind);
-        expect(kinds).toEqual(["validation", "infisical", "heroku", "heroku", "github", "github", "health", "revocation", "audit"]);
+        expect(kinds).toEqual(["validation", "ledger", "infisical", "heroku", "heroku", "github", "github", "health", "revocation", "audit"]);
         for (const s of report.steps) {
             expect(s.durationMs, s.label).toBeGreaterThanOrEqual(0);
             expect(s.op, s.label).toBe("update");

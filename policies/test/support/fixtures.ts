@@ -153,7 +153,8 @@ export function revocation(over: Partial<Record<string, unknown>> = {}, name = "
         name,
         parent: "prod",
         dependsOn,
-        props: { apiKey, fingerprint: fingerprint(apiKey), mode: "deactivate", emergency: false, ...over },
+        // cutover as the program passes it (on by default): the proof anthropic-key-revocation-proof looks for.
+        props: { apiKey, fingerprint: fingerprint(apiKey), mode: "deactivate", emergency: false, cutover: { enabled: true }, ...over },
     };
 }
 
