@@ -23,7 +23,7 @@ function outcome(report: RehearsalReport) {
         policies: report.policies.verdicts.map((v) => `${v.policy} ${v.verdict} ${v.violations}`),
         health: report.health.checks.map((c) => c.ok),
         releases: report.health.herokuReleases,
-        revocation: report.revocation && { mode: report.revocation.mode, result: report.revocation.result, previous: report.revocation.previousKeyStatus, next: report.revocation.newKeyStatus, proven: report.revocation.proof401 > 0 },
+        revocation: report.revocation && { mode: report.revocation.mode, result: report.revocation.result.replace(/apikey_\w+/g, "apikey_…").replace(/\d+(\.\d+)? s\b/g, "n s"), previous: report.revocation.previousKeyStatus, next: report.revocation.newKeyStatus, proven: report.revocation.proof401 > 0 },
         audit: report.audit.actions,
         checks: report.checks.map((c) => `${c.name} ${c.ok}`),
     };

@@ -124,7 +124,20 @@ export async function cliRunner(sb: Sandbox, dir: string, config: Readonly<Recor
             const verb = preview ? ["preview", "--diff"] : ["up", "--yes", "--skip-preview"];
             const run = set.code === 0 ? await exec([...verb, ...policyArgs, "--event-log", eventLog, ...stackArgs]) : set;
             const outputs = !preview && run.code === 0 ? await exec(["stack", "output", "--json", ...stackArgs]) : undefined;
-            const log = readEventLog(eventLog);
+            const log = { ...readEventLog(eventLog) };
+            // The event log carries no dependencies; the state does (after an update): fill them in, so the report's
+            // dependency depth and the bench's critical path work for the real engine too.
+            if (!preview && run.code === 0) {
+                const exported = await exec(["stack", "export", ...stackArgs]);
+                const deps = new Map<string, string[]>();
+                try {
+                    const doc = JSON.parse(exported.stdout) as { deployment?: { resources?: { urn: string; dependencies?: string[] }[] } };
+                    for (const r of doc.deployment?.resources ?? []) deps.set(r.urn, r.dependencies ?? []);
+                } catch {
+                    /* no dependencies: the report shows no depth */
+                }
+                log.resources = log.resources.map((r) => ({ ...r, dependencies: deps.get(r.urn) ?? r.dependencies }));
+            }
             let stackOutputs: Record<string, unknown> = {};
             try {
                 stackOutputs = outputs ? (JSON.parse(outputs.stdout) as Record<string, unknown>) : {};
