@@ -46,6 +46,11 @@ export interface FaultRule {
     readonly method?: string;
     /** Exact path, or a regular expression source when it starts with `^`. */
     readonly path?: string;
+    /**
+     * Only requests carrying these header values (names in lower case), e.g. `{ "x-api-key": key }`: a fault meant
+     * for one caller's requests is not taken by another caller's request to the same path that happens to come first.
+     */
+    readonly headers?: Readonly<Record<string, string>>;
     readonly fault: Fault;
     /** How many matching requests it applies to (default 1). */
     readonly times?: number;
@@ -110,12 +115,13 @@ export class LoopbackServer {
         );
     }
 
-    private takeFault(method: string, path: string): Fault | undefined {
+    private takeFault(method: string, path: string, headers: Readonly<Record<string, string>>): Fault | undefined {
         const entry = this.faults.find(
             (f) =>
                 f.left > 0 &&
                 (!f.rule.method || f.rule.method === method) &&
-                (!f.rule.path || (f.rule.path.startsWith("^") ? new RegExp(f.rule.path).test(path) : f.rule.path === path)),
+                (!f.rule.path || (f.rule.path.startsWith("^") ? new RegExp(f.rule.path).test(path) : f.rule.path === path)) &&
+                Object.entries(f.rule.headers ?? {}).every(([name, value]) => headers[name.toLowerCase()] === value),
         );
         if (!entry) return undefined;
         entry.left -= 1;
@@ -145,7 +151,7 @@ export class LoopbackServer {
         const record = (outcome: RecordedRequest["outcome"]) =>
             this.requests.push({ ...request, at: Date.now(), seq: ++globalSeq, emulator: this.name, outcome });
 
-        const fault = this.takeFault(request.method, request.path);
+        const fault = this.takeFault(request.method, request.path, request.headers);
         if (fault?.kind === "drop") {
             record("dropped");
             req.socket.destroy();

@@ -104,7 +104,11 @@ async function runLane(lane: (typeof LANES)[number], scenarios: Scenario[]): Pro
         const ctx: MatrixContext = { previousKeyId: current.id, previousKey: current.value, newKey: next.value, apps };
         for (const call of CALLS) {
             for (const leg of call.legs(ctx)) {
-                for (const kind of group.kinds) serverOf(sb, leg.service).injectFault({ method: leg.method, path: leg.path, fault: transientFault(kind, leg.service), times: 1 });
+                // A leg judged by its key is faulted only for that key: other callers of the same path in the run
+                // (the key ledger's probes of retired keys, the ping of the previous key) would otherwise take the
+                // fault first or not, depending on how the parallel calls happen to be scheduled.
+                const onlyFor = leg.key !== undefined ? { headers: { "x-api-key": leg.key } } : {};
+                for (const kind of group.kinds) serverOf(sb, leg.service).injectFault({ method: leg.method, path: leg.path, ...onlyFor, fault: transientFault(kind, leg.service), times: 1 });
             }
         }
         const since = lastSeq(sb);
