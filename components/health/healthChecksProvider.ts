@@ -3,6 +3,7 @@ import { auditContextOf, auditContextProblems, auditedError, AuditHealthResult, 
 import { isFingerprint } from "../domain/fingerprint";
 import { redact } from "../domain/keyFormat";
 import { waitForHerokuRelease } from "../heroku/herokuApi";
+import { waitForHerokuDynos } from "../heroku/herokuDynos";
 import { HttpClient, summarizeBody } from "../http/httpClient";
 import { normalizeEndpointUrl, normalizeUrlInput } from "../http/urls";
 import { evaluateCondition, parseCondition } from "./condition";
@@ -12,7 +13,9 @@ import { UNKNOWN } from "../dynamic/unknown";
  * The dynamic provider behind `pulumi-nodejs:dynamic/health:HealthChecks` (SOP step 6, "Verify downstream"):
  *
  * 1. For every Heroku app our PATCH changed, wait until the release it created is `succeeded` (a config
- *    change reaches the dynos only when its release succeeds; a failed release phase is never rolled out).
+ *    change reaches the dynos only when its release succeeds; a failed release phase is never rolled out),
+ *    then until every dyno of the app runs that release (with Preboot the old dynos, holding the old key,
+ *    keep serving until the new ones are up).
  * 2. Then poll every health URL in parallel: GET, a 2xx and the optional JSON condition, every
  *    `intervalSeconds` until it passes or `timeoutSeconds` runs out.
  *
@@ -69,6 +72,8 @@ export interface ReleaseResult {
     readonly version: number;
     readonly status: string;
     readonly seconds: number;
+    /** How many dynos were seen on the release (one-off dynos aside). */
+    readonly dynos?: number;
 }
 
 export const healthChecksProvider: dynamic.ResourceProvider = {
@@ -167,7 +172,15 @@ async function run(inputs: Props): Promise<Props> {
                 timeoutMs: releaseTimeoutMs,
                 intervalMs: releaseIntervalMs,
             });
-            return { app: r.app, version: release.version, status: release.status, seconds: roundSeconds(Date.now() - started) };
+            // The release succeeded; its dynos must run it too (same time budget).
+            const dynos = await waitForHerokuDynos({
+                app: r.app,
+                release,
+                ...(r.apiUrl ? { apiUrl: r.apiUrl } : {}),
+                timeoutMs: Math.max(releaseIntervalMs, releaseTimeoutMs - (Date.now() - started)),
+                intervalMs: releaseIntervalMs,
+            });
+            return { app: r.app, version: release.version, status: release.status, seconds: roundSeconds(Date.now() - started), dynos: dynos.dynos };
         }),
     );
     const releaseFailures = releaseOutcomes.flatMap((o) => (o.status === "rejected" ? [redact(errorMessage(o.reason))] : []));

@@ -167,6 +167,16 @@ export class HerokuApi {
         return releaseOf(body[0], app, step);
     }
 
+    /** The app's dynos (`GET /apps/{app}/dynos`) as raw JSON objects; herokuDynos.ts reads them. */
+    async listDynos(app: string, step: string = STEP_RELEASE): Promise<unknown[]> {
+        const res = await this.call(step, app, "GET", `/apps/${encodeURIComponent(app)}/dynos`);
+        const body = parseJson(res.text);
+        if (!Array.isArray(body)) {
+            throw herokuApiError(`${step}: heroku app ${app}: the dynos answer was not a JSON list (HTTP ${res.status}); check that apiUrl points at the Heroku Platform API`, step, app, res.status);
+        }
+        return body;
+    }
+
     /**
      * Polls the app's newest release until it is `succeeded`. A release counts only when its version is
      * above `afterVersion` (when given): pass the version just before the one our PATCH created. Throws

@@ -4,7 +4,9 @@ import { EmulatorRequest, EmulatorResponse, FaultRule, LoopbackServer, RecordedR
 /**
  * A loopback emulator of the parts of Heroku's Platform API v3 the rotation uses (api-contracts.md):
  * apps with config vars, merge-PATCH of config vars creating a release per change, the releases list with
- * its Range header, token checks, 404/406/422 errors, `RateLimit-Remaining` and `Request-Id` headers.
+ * its Range header, the dynos list (each dyno on a release; after a release succeeds the dynos move to it,
+ * optionally only after `dynoLag` observations, as Preboot keeps old dynos serving), token checks,
+ * 404/406/422 errors, `RateLimit-Remaining` and `Request-Id` headers.
  * Faults (429, 5xx, hangs, drops) come from LoopbackServer.injectFault.
  */
 
@@ -22,9 +24,22 @@ export interface EmulatedRelease {
     readonly fromApi: boolean;
 }
 
+export interface EmulatedDyno {
+    readonly name: string;
+    readonly type: string;
+    releaseVersion: number;
+    updatedAt: string;
+    /** Observations left before it moves to the current release (set when it falls behind). */
+    lagLeft?: number;
+}
+
 export interface EmulatedApp {
     readonly id: string;
     readonly name: string;
+    /** `web.1` and `worker.1` by default. */
+    readonly dynos: EmulatedDyno[];
+    /** How many dyno-list observations a dyno keeps an older release after a newer one succeeded (default 0). */
+    dynoLag: number;
     configVars: Record<string, string>;
     readonly releases: EmulatedRelease[];
     /** Status plan for releases created from now on (overrides the emulator's default). */
@@ -101,12 +116,17 @@ export class HerokuEmulator {
             name,
             configVars: { ...configVars },
             releases: [],
+            dynos: [],
+            dynoLag: 0,
             forbidden: false,
             suspended: false,
             delinquent: false,
         };
         for (let v = 1; v <= history; v++) {
             app.releases.push(makeRelease(v, ["succeeded"], v === 1 ? "Initial release" : `Deploy ${v}`, false));
+        }
+        for (const dyno of ["web.1", "worker.1"]) {
+            app.dynos.push({ name: dyno, type: dyno.split(".")[0]!, releaseVersion: history, updatedAt: new Date().toISOString() });
         }
         this.apps.set(name, app);
         return app;
@@ -169,7 +189,7 @@ export class HerokuEmulator {
         }
         if (auth !== `Bearer ${this.token}`) return error(401, "unauthorized", "Invalid credentials provided.");
 
-        const m = /^\/apps\/([^/]+)(\/config-vars|\/releases(?:\/([^/]+))?)?$/.exec(req.path);
+        const m = /^\/apps\/([^/]+)(\/config-vars|\/dynos|\/releases(?:\/([^/]+))?)?$/.exec(req.path);
         if (!m) return error(404, "not_found", "The requested API endpoint was not found. Are you using the right HTTP verb (i.e. `GET` vs. `POST`), and did you specify your intended version with the `Accept` header?");
         const app = this.apps.get(decodeURIComponent(m[1]!));
         if (!app) return error(404, "not_found", "Couldn't find that app.");
@@ -184,6 +204,7 @@ export class HerokuEmulator {
         if (sub === "/config-vars" && req.method === "GET") return reply(200, { ...app.configVars });
         if (sub === "/config-vars" && req.method === "PATCH") return this.patch(app, req, reply, error);
         if (sub === "/releases" && req.method === "GET") return this.listReleases(app, req.headers["range"], reply, error);
+        if (sub === "/dynos" && req.method === "GET") return reply(200, this.renderDynos(app));
         if (sub.startsWith("/releases/") && req.method === "GET") {
             const key = decodeURIComponent(m[3]!);
             const release = app.releases.find((r) => r.id === key || String(r.version) === key);
@@ -242,6 +263,37 @@ export class HerokuEmulator {
             });
         }
         return reply(200, body);
+    }
+
+    /**
+     * The dynos as the API shows them now: each on its release; a dyno behind the current (newest succeeded)
+     * release moves to it once its lag is used up (one observation per list).
+     */
+    private renderDynos(app: EmulatedApp): Record<string, unknown>[] {
+        const current = [...app.releases].reverse().find((r) => statusOf(r) === "succeeded");
+        const shown = app.dynos.map((d) => {
+            if (current && d.releaseVersion < current.version) {
+                if (d.lagLeft === undefined) d.lagLeft = app.dynoLag;
+                if (d.lagLeft <= 0) {
+                    d.releaseVersion = current.version;
+                    d.updatedAt = new Date().toISOString();
+                    d.lagLeft = undefined;
+                } else {
+                    d.lagLeft -= 1;
+                }
+            }
+            const release = app.releases.find((r) => r.version === d.releaseVersion);
+            return {
+                id: `${app.id}-${d.name}`,
+                name: d.name,
+                type: d.type,
+                state: "up",
+                updated_at: d.updatedAt,
+                release: { id: release?.id ?? "", version: d.releaseVersion },
+                app: { id: app.id, name: app.name },
+            };
+        });
+        return shown;
     }
 
     /**

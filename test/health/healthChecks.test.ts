@@ -198,7 +198,8 @@ describe("HealthChecks provider: Heroku releases first", () => {
                 releaseIntervalSeconds: 0.02,
             }),
         );
-        expect(outs.releases).toEqual([{ app: "raxx-api-prod", version, status: "succeeded", seconds: expect.any(Number) }]);
+        // The release succeeded and its dynos run it (the emulator's web.1 and worker.1).
+        expect(outs.releases).toEqual([{ app: "raxx-api-prod", version, status: "succeeded", seconds: expect.any(Number), dynos: 2 }]);
         const releaseCalls = heroku.calls("GET", "/apps/raxx-api-prod/releases");
         expect(releaseCalls.length).toBe(3);
         const firstHealth = health.requests.find((r) => r.path === "/api/agents/health")!;
