@@ -57,7 +57,9 @@ export class EngineStack {
         await guard.start();
         const dir = mkdtempSync(join(tmpdir(), "akr-engine-"));
         const stackName = options.stack ?? SANDBOX_STACK;
-        const project = makeProject(dir, sb.config({ auditLog: join(dir, "audit", "rotations.jsonl"), ...options.config }), stackName);
+        // Health checks get a generous time limit: on a loaded machine the limit must not decide a test's outcome.
+        const healthChecks = (sb.config().healthChecks as Record<string, unknown>[]).map((c) => ({ ...c, timeoutSeconds: 300 }));
+        const project = makeProject(dir, sb.config({ auditLog: join(dir, "audit", "rotations.jsonl"), healthChecks, ...options.config }), stackName);
         const session = await PulumiSession.create({ dir, cli, env: { ...sb.providerEnv(), ...guard.env() } });
         const stack = new EngineStack(sb, session, guard, dir, project, stackName);
         const init = await stack.run(["stack", "init", "--secrets-provider", "passphrase"]);

@@ -39,7 +39,7 @@ function seedFor(sb: Sandbox, stack: string, date = formatIsoDate(utcToday())): 
         if (i.secretPath && i.secretPath !== "/") sb.infisical.addFolder(i.projectId, i.environment, i.secretPath);
     }
     const keyName = `raxx-${stack}-agents-${date}`;
-    const checks = (config["anthropic-key-rotation:healthChecks"] as { url: string }[]).map((c) => ({ ...c, url: sb.health.at(HEALTH_PATH), timeoutSeconds: 30, intervalSeconds: 1 }));
+    const checks = (config["anthropic-key-rotation:healthChecks"] as { url: string }[]).map((c) => ({ ...c, url: sb.health.at(HEALTH_PATH), timeoutSeconds: 300, intervalSeconds: 1 }));
     return {
         overrides: { keyName, healthChecks: checks },
         targets,
