@@ -15,7 +15,8 @@ import { consumerWrites } from "../../tools/rehearse/observe";
 import { EngineStack, findLeaks, realEngineAvailability, requireCli, secretsOf } from "./realEngine";
 
 const { cli, required } = realEngineAvailability();
-const STEP = 300_000;
+// Generous: a real `pulumi up` takes 1–4 minutes on a loaded two-core machine; the limit only stops a hang.
+const STEP = 900_000;
 
 interface StackTargets {
     infisical?: { projectId: string; environment: string; secretPath?: string; secretName?: string }[];
