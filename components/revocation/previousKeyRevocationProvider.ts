@@ -1,18 +1,33 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { auditContextOf, auditContextProblems, auditedError, AuditContext, AUDIT_ACTION_ROLLED_BACK, errorMessage } from "../audit/auditLog";
+import { auditContextProblems, auditedError, AUDIT_ACTION_ROLLED_BACK, errorMessage } from "../audit/auditLog";
 import { fingerprint, isFingerprint } from "../domain/fingerprint";
 import { redact } from "../domain/keyFormat";
 import { UNKNOWN } from "../dynamic/unknown";
-import { fetchKeyUsage } from "../anthropic/usageReport";
 import { checkOnce, HealthCheckSpec } from "../health/checkOnce";
 import { systemClock } from "../time/clock";
 import { normalizeApiRoot, normalizeUrlInput } from "../http/urls";
 import { ADMIN_KEY_ENV, STEP_REVOCATION } from "./adminRecord";
-import { consumerRefsOf, ConsumerRef } from "./consumers";
-import { CutoverEvidence, CutoverSettings, DEFAULT_CUTOVER, proveCutover, skipped } from "./cutover";
+import type { CutoverEvidence } from "./cutover";
+import { cutoverEvidence } from "./cutoverCheck";
 import { cutoverFailureMessage, cutoverSentence } from "./cutoverMessages";
-import { normalizeBaseUrl } from "./keyProof";
-import { describeKey, mergeRetired, RetiredKey, retiredFingerprints, retiredKeysOf } from "./retiredKeys";
+import { compromisedKeyRefusal, removedConsumerRefusal } from "./refusals";
+import { mergeRetired, RetiredKey, retiredFingerprints } from "./retiredKeys";
+import {
+    canonical,
+    COMPROMISED_KEY,
+    DEFAULT_PROOF_INTERVAL_SECONDS,
+    DEFAULT_PROOF_TIMEOUT_SECONDS,
+    DEFAULT_WATCH_INTERVAL_SECONDS,
+    DEFAULT_WATCH_MINUTES,
+    fingerprintsOf,
+    Inputs,
+    inputsOf,
+    keysOf,
+    MODES,
+    Props,
+    Settings,
+    settingsOf,
+} from "./revocationInputs";
 import { ADMIN_MAX_RETRY_SECONDS, KeyOutcome, revokeKeys, RevocationMode } from "./revokeKeys";
 import { isRolledBack, watchOrUndo } from "./undoableDeactivation";
 
@@ -38,16 +53,8 @@ import { isRolledBack, watchOrUndo } from "./undoableDeactivation";
 
 export { ADMIN_KEY_ENV, STEP_REVOCATION };
 export type { RevocationMode, KeyOutcome };
-export const DEFAULT_PROOF_TIMEOUT_SECONDS = 60;
-export const DEFAULT_PROOF_INTERVAL_SECONDS = 2;
+export { DEFAULT_PROOF_INTERVAL_SECONDS, DEFAULT_PROOF_TIMEOUT_SECONDS, DEFAULT_WATCH_INTERVAL_SECONDS, DEFAULT_WATCH_MINUTES };
 export const RESULT_NO_PREVIOUS_KEY = "no previous key";
-export const DEFAULT_WATCH_MINUTES = 5;
-export const DEFAULT_WATCH_INTERVAL_SECONDS = 30;
-
-const MODES: readonly string[] = ["none", "verify", "deactivate"];
-const COMPROMISED_KEY = /^(sha256:[0-9a-f]{12}|apikey_[A-Za-z0-9]+)$/;
-
-type Props = Record<string, unknown>;
 
 export interface PreviousKeyRevocationOutputs {
     /** The CURRENT key (secret: same name as the secret input). Replaced keys are never outputs. */
@@ -79,36 +86,6 @@ export interface PreviousKeyRevocationOutputs {
     readonly provedAt: string | null;
     /** { mode, result, keys } for the audit record. */
     readonly summary: { readonly mode: RevocationMode; readonly result: string; readonly keys: readonly KeyOutcome[]; readonly cutover?: CutoverEvidence };
-}
-
-interface Settings {
-    readonly keyId: string | null;
-    readonly mode: RevocationMode;
-    readonly emergency: boolean;
-    readonly compromisedKey: string | null;
-    readonly baseUrl: string;
-    readonly proofTimeoutSeconds: number;
-    readonly proofIntervalSeconds: number;
-    readonly watchMinutes: number;
-    readonly watchIntervalSeconds: number;
-    readonly healthChecks: readonly HealthCheckSpec[];
-}
-
-interface Inputs extends Settings {
-    readonly apiKey: string;
-    readonly fingerprint: string;
-    readonly retiredKeys: RetiredKey[];
-    /** The key the consumers held before this rotation (KeyLedger.previousFingerprint), for the audit. */
-    readonly replacedFingerprint: string | null;
-    /** The consumers in the config now. */
-    readonly consumers: ConsumerRef[];
-    /** Removed consumers the operator accepts to break (`revocation.acknowledgeRemoved`). */
-    readonly acknowledgedRemovals: string[];
-    readonly cutover: CutoverSettings;
-    /** When the new key reached the consumers (KeyLedger.since). */
-    readonly fanOutAt: string | null;
-    readonly audit: AuditContext | undefined;
-    readonly rawAudit: unknown;
 }
 
 interface Outcome {
@@ -322,160 +299,6 @@ async function revoke(news: Inputs, candidates: readonly RetiredKey[], previous:
     };
 }
 
-/** The cut-over proof, or why it was skipped. Never revokes; a usage report that cannot be read is "not proven". */
-async function cutoverEvidence(news: Inputs, candidates: readonly RetiredKey[], adminKey: string | undefined): Promise<CutoverEvidence> {
-    if (news.mode === "none") return skipped("revocation is none");
-    if (news.emergency) return skipped("emergency: the compromised key dies first");
-    if (!news.cutover.enabled) return skipped("cutover is off (cutover: false)");
-    if (!adminKey) return skipped(`${ADMIN_KEY_ENV} is not set: the usage report needs an Admin API key`);
-    const unknown = [...candidates.filter((k) => !k.keyId).map((k) => k.fingerprint), ...(news.keyId ? [] : [news.fingerprint])];
-    if (unknown.length) return skipped(`the Admin API id of ${unknown.join(", ")} is not known (validation found no record), so its usage cannot be asked for`);
-    try {
-        return await proveCutover(
-            {
-                settings: news.cutover,
-                oldKeys: candidates.map((k) => ({ fingerprint: k.fingerprint, keyId: k.keyId! })),
-                newKey: { fingerprint: news.fingerprint, keyId: news.keyId! },
-                fanOutAt: news.fanOutAt,
-            },
-            {
-                clock: systemClock,
-                fetch: (keyIds, from, to) => fetchKeyUsage({ adminKey, baseUrl: news.baseUrl, keyIds, startingAt: from, endingAt: to, maxTotalMs: 60_000 }),
-            },
-        );
-    } catch (err) {
-        return { decision: "not proven", reason: `the usage report could not be read: ${errorMessage(err)}`, keys: [] };
-    }
-}
-
-/**
- * Emergency mode names the key it is for: refuse (before anything is done) when that key is not among the
- * keys being replaced. This is what stops a forgotten `emergency` setting from killing a healthy key.
- */
-function compromisedKeyRefusal(news: Inputs, candidates: readonly RetiredKey[]): string | undefined {
-    if (!news.emergency || !news.compromisedKey) return undefined;
-    const named = news.compromisedKey;
-    if (candidates.some((k) => k.fingerprint === named || (k.keyId !== null && k.keyId === named))) return undefined;
-    if (named === news.fingerprint || (news.keyId !== null && named === news.keyId)) {
-        return (
-            `${STEP_REVOCATION}: refused: emergency.compromisedKey (${named}) is the NEW key ${news.fingerprint}, not a key being replaced; nothing was revoked and no consumer was written. ` +
-            `Set emergency.compromisedKey to the leaked key's fingerprint (the \`fingerprint\` stack output before this rotation, or the audit log's newFingerprint): ` +
-            `pulumi config set --path emergency.compromisedKey sha256:… -s <stack>.`
-        );
-    }
-    const list = candidates.length ? candidates.map(describeKey).join(", ") : "none: no key reached a consumer since the last proven revocation";
-    return (
-        `${STEP_REVOCATION}: refused: emergency.compromisedKey (${named}) is not among the keys this rotation replaces (${list}), so nothing was revoked and no consumer was written. ` +
-        `If the leaked key is already dead, or this is a scheduled rotation with the emergency setting left over, remove it: pulumi config rm emergency -s <stack>. ` +
-        `If the leaked key belongs to another stack, rotate that stack. An Admin API id matches only when validation recorded it: use the fingerprint (sha256:…).`
-    );
-}
-
-/**
- * A consumer removed from `targets` keeps its copy of the key (unless it was configured with removeOnDelete):
- * revoking that key would break it silently. Refuse, naming each one, unless acknowledged. Not in an emergency
- * (the leaked key dies whatever holds it) and not with `none` (nothing is revoked).
- */
-function removedConsumerRefusal(news: Inputs, candidates: readonly RetiredKey[]): string | undefined {
-    if (news.emergency || news.mode === "none") return undefined;
-    const current = new Set(news.consumers.map((c) => c.id));
-    const acknowledged = new Set(news.acknowledgedRemovals);
-    const orphans: string[] = [];
-    for (const k of candidates) {
-        for (const h of k.holders) {
-            if (current.has(h.id) || h.removeOnDelete || acknowledged.has(h.id)) continue;
-            orphans.push(`${h.id} still holds ${describeKey(k)}`);
-        }
-    }
-    if (orphans.length === 0) return undefined;
-    const first = orphans[0]!.replace(/ still holds .*$/, "");
-    return (
-        `${STEP_REVOCATION}: refused: ${orphans.length === 1 ? "a consumer" : `${orphans.length} consumers`} removed from targets still ${orphans.length === 1 ? "holds a key" : "hold keys"} this run would revoke, ` +
-        `and would break silently:\n - ${orphans.join("\n - ")}\nNothing was revoked. Either give ${orphans.length === 1 ? "that consumer" : "each of them"} the new key before ${orphans.length === 1 ? "it goes" : "they go"} ` +
-        `(put it back in targets with removeOnDelete: true and run \`pulumi up\`, then remove it: its copy of the key is deleted with it), ` +
-        `or, if it is gone or may break, acknowledge it: pulumi config set --path 'revocation.acknowledgeRemoved[0]' '${first}' -s <stack>; then run \`pulumi up\` again.`
-    );
-}
-
-/** The settings with defaults applied, from inputs or outputs. Never throws. */
-function settingsOf(props: Props): Settings {
-    const num = (v: unknown, d: number) => (typeof v === "number" && v > 0 ? v : d);
-    return {
-        keyId: typeof props.keyId === "string" && props.keyId ? props.keyId : null,
-        mode: (typeof props.mode === "string" && MODES.includes(props.mode) ? props.mode : "verify") as RevocationMode,
-        emergency: props.emergency === true,
-        compromisedKey: typeof props.compromisedKey === "string" && props.compromisedKey ? props.compromisedKey : null,
-        baseUrl: normalizeBaseUrl(typeof props.baseUrl === "string" ? props.baseUrl : undefined),
-        proofTimeoutSeconds: num(props.proofTimeoutSeconds, DEFAULT_PROOF_TIMEOUT_SECONDS),
-        proofIntervalSeconds: num(props.proofIntervalSeconds, DEFAULT_PROOF_INTERVAL_SECONDS),
-        watchMinutes: typeof props.watchMinutes === "number" && props.watchMinutes >= 0 ? props.watchMinutes : DEFAULT_WATCH_MINUTES,
-        watchIntervalSeconds: num(props.watchIntervalSeconds, DEFAULT_WATCH_INTERVAL_SECONDS),
-        healthChecks: healthChecksOf(props.healthChecks),
-    };
-}
-
-/** The url and condition of each health check (timeouts belong to the HealthChecks step, not to the watch). */
-function healthChecksOf(value: unknown): HealthCheckSpec[] {
-    if (!Array.isArray(value)) return [];
-    return value
-        .filter((c): c is Props => !!c && typeof c === "object" && typeof (c as Props).url === "string")
-        .map((c) => ({ url: c.url as string, ...(typeof c.expect === "string" && c.expect.trim() ? { expect: c.expect.trim() } : {}) }));
-}
-
-function inputsOf(props: Props): Inputs {
-    const apiKey = typeof props.apiKey === "string" ? props.apiKey.trim() : "";
-    if (!apiKey || fingerprint(apiKey) !== props.fingerprint) {
-        throw new Error(`${STEP_REVOCATION}: apiKey is missing or does not match fingerprint; this is a wiring bug in the program (no key was touched)`);
-    }
-    return {
-        apiKey,
-        fingerprint: props.fingerprint as string,
-        ...settingsOf(props),
-        retiredKeys: retiredKeysOf(props.retiredKeys),
-        replacedFingerprint: isFingerprint(props.replacedFingerprint) ? props.replacedFingerprint : null,
-        consumers: consumerRefsOf(props.consumers),
-        acknowledgedRemovals: Array.isArray(props.acknowledgedRemovals) ? props.acknowledgedRemovals.filter((a): a is string => typeof a === "string") : [],
-        cutover: cutoverSettingsOf(props.cutover),
-        fanOutAt: typeof props.fanOutAt === "string" && Number.isFinite(Date.parse(props.fanOutAt)) ? props.fanOutAt : null,
-        audit: auditContextOf(props.audit),
-        rawAudit: props.audit,
-    };
-}
-
-/**
- * The cut-over settings with defaults. Absent means off (state written before the proof existed, or a caller
- * that does not ask for it); the program always passes the stack config's, which is on by default.
- */
-function cutoverSettingsOf(value: unknown): CutoverSettings {
-    if (!value || typeof value !== "object") return { ...DEFAULT_CUTOVER, enabled: false };
-    const v = value as Props;
-    const n = (x: unknown, d: number, min: number) => (typeof x === "number" && Number.isFinite(x) && x >= min ? x : d);
-    return {
-        enabled: v.enabled !== false,
-        idleMinutes: n(v.idleMinutes, DEFAULT_CUTOVER.idleMinutes, 1),
-        minNewKeyRequests: n(v.minNewKeyRequests, DEFAULT_CUTOVER.minNewKeyRequests, 0),
-        maxWaitMinutes: n(v.maxWaitMinutes, DEFAULT_CUTOVER.maxWaitMinutes, 0),
-        dataLagMinutes: n(v.dataLagMinutes, DEFAULT_CUTOVER.dataLagMinutes, 0),
-        pollSeconds: n(v.pollSeconds, DEFAULT_CUTOVER.pollSeconds, 0.001),
-    };
-}
-
-function keysOf(value: unknown): KeyOutcome[] {
-    if (!Array.isArray(value)) return [];
-    return value
-        .filter((k): k is Props => !!k && typeof k === "object" && isFingerprint((k as Props).fingerprint))
-        .map((k) => ({
-            fingerprint: k.fingerprint as string,
-            keyId: typeof k.keyId === "string" ? k.keyId : null,
-            outcome: String(k.outcome ?? "left active") as KeyOutcome["outcome"],
-            provedAt: typeof k.provedAt === "string" ? k.provedAt : null,
-        }));
-}
-
-function fingerprintsOf(value: unknown): string[] {
-    return Array.isArray(value) ? value.filter(isFingerprint).sort() : [];
-}
-
 function outputs(news: Inputs, outcome: Outcome): PreviousKeyRevocationOutputs & { audit?: unknown } {
     const result = redact(outcome.result, [news.apiKey]);
     return {
@@ -505,19 +328,6 @@ function outputs(news: Inputs, outcome: Outcome): PreviousKeyRevocationOutputs &
 
 function idOf(news: Inputs): string {
     return `${news.audit?.environment ?? "anthropic"}-previous-key`;
-}
-
-/** JSON with object keys sorted and undefined as null: equal values compare equal whatever their key order. */
-function canonical(value: unknown): string {
-    if (value === undefined || value === null) return "null";
-    if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-    if (typeof value === "object") {
-        const entries = Object.entries(value as Props)
-            .filter(([, v]) => v !== undefined && v !== null)
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-    }
-    return JSON.stringify(value);
 }
 
 function warn(message: string): void {
