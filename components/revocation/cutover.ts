@@ -67,6 +67,8 @@ export interface CutoverEvidence {
     /** The idle window of the old keys and the counting window of the new key (RFC 3339). */
     readonly window?: { readonly oldKeysFrom: string; readonly oldKeysTo: string; readonly newKeyFrom: string; readonly newKeyTo: string };
     readonly keys: readonly KeyEvidence[];
+    /** The Admin API refused the admin key (401, or 403: not allowed to read usage), so the report was never read. */
+    readonly adminKeyRefused?: 401 | 403;
 }
 
 export function skipped(reason: string): CutoverEvidence {

@@ -30,6 +30,14 @@ export async function cutoverEvidence(news: Inputs, candidates: readonly Retired
             },
         );
     } catch (err) {
+        const refused = refusedStatus(err);
+        if (refused) return { decision: "not proven", reason: `the Admin API refused ${ADMIN_KEY_ENV} (${errorMessage(err)})`, keys: [], adminKeyRefused: refused };
         return { decision: "not proven", reason: `the usage report could not be read: ${errorMessage(err)}`, keys: [] };
     }
+}
+
+/** 401 or 403 from the usage report (a UsageReportError, duck-typed: the provider is serialized): the admin key is the problem. */
+function refusedStatus(err: unknown): 401 | 403 | undefined {
+    const status = err && typeof err === "object" && (err as { name?: unknown }).name === "UsageReportError" ? (err as { status?: unknown }).status : undefined;
+    return status === 401 || status === 403 ? status : undefined;
 }

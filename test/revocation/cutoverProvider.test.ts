@@ -91,6 +91,28 @@ describe("proof of cut-over before the revocation", () => {
         expectNoLeaks({ audit: auditText(path) }, [a.value, b.value, adminKey]);
     });
 
+    it("an admin key the usage report rejects: nothing deactivated, the message says to fix ANTHROPIC_ADMIN_API_KEY, not to wait for the Admin API", async () => {
+        const olds = (await p.create(inputs(a))).outs;
+        const rejected = makeAdminKey();
+        process.env.ANTHROPIC_ADMIN_API_KEY = rejected;
+        const news = inputs(b);
+        const err = await caught(() => p.update!("id", olds, news));
+        expect(anthropic.key(a.id)!.status).toBe("active");
+        expect(anthropic.server.calls("POST", `/v1/organizations/api_keys/${a.id}`)).toEqual([]);
+        expect(err.message).toContain("revocation: nothing was deactivated — the usage report does not prove the cut-over");
+        expect(err.message).toContain("the Admin API refused ANTHROPIC_ADMIN_API_KEY (GET /v1/organizations/analytics/usage answered HTTP 401 authentication_error");
+        expect(err.message).toContain("ANTHROPIC_ADMIN_API_KEY was rejected: set it to an active Admin API key");
+        expect(err.message).toContain(`Every consumer in targets already has the new key ${b.fingerprint}`);
+        expect(err.message).not.toContain("once the Admin API answers");
+        expect(err.message).not.toContain("cutover: false");
+        expectErrorClean(err, [a.value, b.value, adminKey, rejected]);
+        expect(auditLines((news.audit as { path: string }).path)[0]).toMatchObject({
+            action: "secret.rotate.failed",
+            step: "revocation",
+            revocation: { result: "failed: cut-over not proven", cutover: { decision: "not proven", adminKeyRefused: 401 } },
+        });
+    });
+
     it("verify: a proven cut-over tells the operator that revoking in the Console is safe", async () => {
         anthropic.scriptTraffic(b.id, () => 4);
         const olds = (await p.create(inputs(a, { mode: "verify" }))).outs;
