@@ -11,6 +11,7 @@ import { createGithubSecret, GithubProviders, githubTargetLabel } from "./github
 import { HealthChecks } from "./health/healthChecks";
 import { HerokuConfigVars } from "./heroku/herokuConfigVars";
 import { InfisicalSecret } from "./infisical/infisicalSecret";
+import { CredentialPreflight } from "./preflight/credentialPreflight";
 import { consumersOf } from "./revocation/consumers";
 import { KeyLedger } from "./revocation/keyLedger";
 import { PreviousKeyRevocation } from "./revocation/previousKeyRevocation";
@@ -36,12 +37,15 @@ export interface TargetSummary {
  * `anthropic-key-rotation:index:AnthropicKey`: one environment's Anthropic API key and every consumer of it.
  *
  * Order (each arrow is a dependency the engine enforces):
- *   KeyValidation → KeyLedger → Infisical (system of record) → Heroku, GitHub, commands (in parallel)
+ *   KeyValidation → KeyLedger, CredentialPreflight (in parallel) → Infisical (system of record)
+ *     → Heroku, GitHub, commands (in parallel)
  *     → HealthChecks (Heroku releases, then every health URL) → PreviousKeyRevocation → RotationAudit
- * so nothing is written anywhere until the key has been proven to work, and the previous key is revoked only
- * once every consumer is healthy on the new one. In an emergency the compromised previous key is revoked
- * right after validation, before any fan-out, accepting downtime:
- *   KeyValidation → KeyLedger → PreviousKeyRevocation → Infisical → … → HealthChecks → RotationAudit
+ * so nothing is written anywhere until the key has been proven to work and every credential the run needs has
+ * answered a read-only call, and the previous key is revoked only once every consumer is healthy on the new one.
+ * In an emergency the compromised previous key is revoked right after validation, before any fan-out (and
+ * without waiting for the preflight: the leaked key dies even if a consumer's credential is broken), accepting
+ * downtime:
+ *   KeyValidation → KeyLedger → PreviousKeyRevocation → Infisical (after the preflight too) → … → RotationAudit
  * The KeyLedger records every key that reached a consumer; the revocation must see each of them dead.
  */
 export class AnthropicKey extends pulumi.ComponentResource {
@@ -56,6 +60,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
     public readonly targets: pulumi.Output<TargetSummary[]>;
     public readonly validation: KeyValidation;
     public readonly ledger: KeyLedger;
+    public readonly preflight: CredentialPreflight;
     public readonly revocation: PreviousKeyRevocation;
     public readonly audit: RotationAudit;
 
@@ -92,6 +97,9 @@ export class AnthropicKey extends pulumi.ComponentResource {
                 maxTokens: args.validation.maxTokens,
                 maxRetrySeconds: args.validation.maxRetrySeconds,
                 minimumLimits: args.validation.minimumLimits,
+                // The key's expiry is judged against the rotation policy (keyLifecycleChecks.ts).
+                maxAgeDays: args.maxAgeDays,
+                requireExpiry: args.validation.requireExpiry,
                 workspace: args.workspace,
                 keyId: args.keyId,
                 baseUrl: endpoints.anthropic,
@@ -141,6 +149,14 @@ export class AnthropicKey extends pulumi.ComponentResource {
             : undefined;
         const afterValidation: pulumi.Resource[] = [this.validation, this.ledger, ...(emergencyRevocation ? [emergencyRevocation] : [])];
 
+        // 1c. Every credential the run needs, tried read-only before the first write (the Infisical write waits for it).
+        this.preflight = new CredentialPreflight(
+            `${name}-preflight`,
+            { fingerprint, targets: args.targets, endpoints, githubOwner: args.githubOwner, revocation: args.revocation, audit },
+            { ...child, dependsOn: [this.validation] },
+        );
+        const beforeFirstWrite: pulumi.Resource[] = [...afterValidation, this.preflight];
+
         // 2. The system of record first, so Infisical's history holds every key that ever reached a consumer.
         const records = args.targets.infisical.map((t) => {
             summaries.push({ kind: "infisical", target: `infisical ${t.projectId}/${t.environment}${t.secretPath} ${t.secretName}`, fingerprint });
@@ -158,10 +174,11 @@ export class AnthropicKey extends pulumi.ComponentResource {
                     validatedFingerprint: receipt,
                     audit,
                 },
-                { ...child, dependsOn: afterValidation },
+                { ...child, dependsOn: beforeFirstWrite },
             );
         });
-        const afterRecord: pulumi.Resource[] = [...afterValidation, ...records];
+        // Without an Infisical target the fan-out waits for the preflight itself.
+        const afterRecord: pulumi.Resource[] = [...beforeFirstWrite, ...records];
 
         // 3. Every other consumer, in parallel.
         const heroku = args.targets.heroku.map((t) => {

@@ -14,6 +14,11 @@ export const TYPE_PREVIOUS_KEY_REVOCATION = "pulumi-nodejs:dynamic/anthropic:Pre
  * (its retired keys are outputs only, handed to PreviousKeyRevocation as `retiredKeys`).
  */
 export const TYPE_KEY_LEDGER = "pulumi-nodejs:dynamic/anthropic:KeyLedger";
+/**
+ * The credential preflight: after validation, before the first write, every credential the run needs is tried
+ * read-only (components/preflight). Carries no key, only its fingerprint.
+ */
+export const TYPE_CREDENTIAL_PREFLIGHT = "pulumi-nodejs:dynamic/preflight:CredentialPreflight";
 
 /**
  * The default provider of every dynamic resource. The engine hands it the program's whole stack config as its

@@ -3,7 +3,7 @@ import { EmulatorRequest, EmulatorResponse, FaultRule, LoopbackServer, RecordedR
 
 /**
  * A loopback emulator of the parts of Heroku's Platform API v3 the rotation uses (api-contracts.md):
- * apps with config vars, merge-PATCH of config vars creating a release per change, the releases list with
+ * the token's account (`GET /account`), apps with config vars, merge-PATCH of config vars creating a release per change, the releases list with
  * its Range header, the dynos list (each dyno on a release; after a release succeeds the dynos move to it,
  * optionally only after `dynoLag` observations, as Preboot keeps old dynos serving), token checks,
  * 404/406/422 errors, `RateLimit-Remaining` and `Request-Id` headers.
@@ -188,6 +188,9 @@ export class HerokuEmulator {
             return error(401, "unauthorized", "There were no credentials in your `Authorization` header. Try `Authorization: Bearer <OAuth access token>`.");
         }
         if (auth !== `Bearer ${this.token}`) return error(401, "unauthorized", "Invalid credentials provided.");
+
+        // The token's own account (the credential preflight's first call).
+        if (req.path === "/account" && req.method === "GET") return reply(200, { id: "01234567-89ab-cdef-0123-456789abcdef", email: "rotation-bot@example.com" });
 
         const m = /^\/apps\/([^/]+)(\/config-vars|\/dynos|\/releases(?:\/([^/]+))?)?$/.exec(req.path);
         if (!m) return error(404, "not_found", "The requested API endpoint was not found. Are you using the right HTTP verb (i.e. `GET` vs. `POST`), and did you specify your intended version with the `Accept` header?");
