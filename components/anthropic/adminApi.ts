@@ -1,5 +1,6 @@
 import { hintMatches } from "../domain/fingerprint";
 import { createAnthropicClient } from "./client";
+import { ApiKeyRecord, toApiKeyRecord } from "./keyRecord";
 import { callWithRetries } from "./retry";
 
 /**
@@ -7,26 +8,11 @@ import { callWithRetries } from "./retry";
  * and update. Reusable by validation, revocation and the status report. Each call retries within
  * `maxRetrySeconds` and throws ApiCallError when it does not succeed.
  *
- * Key records are normalised: the contract documents `workspace_id`, SDK 1.12 types only `scope`
- * (`{type:"workspace", workspace_id}` or `{type:"organization"}`); both are read.
+ * Key records are normalised in keyRecord.ts (scope first, the deprecated flat `workspace_id` as fallback).
  */
 
-export type ApiKeyStatus = "active" | "inactive" | "archived" | "expired";
-
-export interface ApiKeyRecord {
-    /** `apikey_…` */
-    readonly id: string;
-    /** The Console name. */
-    readonly name: string;
-    readonly status: ApiKeyStatus | string;
-    /** RFC 3339. */
-    readonly createdAt: string;
-    readonly expiresAt: string | null;
-    /** null for the default workspace (older answers) or an organisation-scoped key. */
-    readonly workspaceId: string | null;
-    /** e.g. prefix + "..." + last four characters; never log it. */
-    readonly partialKeyHint: string | null;
-}
+export type { ApiKeyRecord, ApiKeyStatus, KeyActor, KeyScopeKind } from "./keyRecord";
+export { toApiKeyRecord } from "./keyRecord";
 
 export interface AdminCallOptions {
     readonly adminKey: string;
@@ -37,26 +23,6 @@ export interface AdminCallOptions {
 /** Largest page the API serves; 2,500 keys take three calls. */
 export const ADMIN_PAGE_SIZE = 1000;
 const MAX_PAGES = 10_000;
-
-export function toApiKeyRecord(raw: unknown): ApiKeyRecord {
-    const r = (raw ?? {}) as Record<string, unknown>;
-    const scope = (r.scope ?? {}) as { type?: unknown; workspace_id?: unknown };
-    const workspaceId =
-        typeof r.workspace_id === "string" && r.workspace_id
-            ? r.workspace_id
-            : scope.type === "workspace" && typeof scope.workspace_id === "string"
-              ? scope.workspace_id
-              : null;
-    return {
-        id: String(r.id ?? ""),
-        name: String(r.name ?? ""),
-        status: String(r.status ?? "unknown"),
-        createdAt: String(r.created_at ?? ""),
-        expiresAt: typeof r.expires_at === "string" ? r.expires_at : null,
-        workspaceId,
-        partialKeyHint: typeof r.partial_key_hint === "string" ? r.partial_key_hint : null,
-    };
-}
 
 /** Every API key of the admin key's organisation, following `has_more` / `last_id` to the last page. */
 export async function listOrganizationApiKeys(options: AdminCallOptions): Promise<{ keys: ApiKeyRecord[]; pages: number }> {

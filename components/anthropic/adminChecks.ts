@@ -2,13 +2,16 @@ import { daysBetween, formatIsoDate, parseIsoDate } from "../domain/dates";
 import { hintMatches } from "../domain/fingerprint";
 import { AdminCallOptions, ApiKeyRecord, findApiKeyRecords, retrieveApiKey } from "./adminApi";
 import { adminTarget, describeStatus, FailureContext, KeyValidationError, seconds, unansweredNote, validationFailure } from "./failures";
+import { RequireExpiry } from "../domain/keyExpiry";
+import { checkLifecycle } from "./keyLifecycleChecks";
 import { ApiCallError } from "./retry";
 
 /**
  * Admin API checks of the new key, run when ANTHROPIC_ADMIN_API_KEY is set: find the key's record (by
  * `keyId` when configured, else by its partial hint across every page of the organisation's keys) and
  * require status `active`, Console name == keyName, workspace == configured workspace, created_at within
- * one day of the date in the name. Each mismatch is reported with both values side by side.
+ * one day of the date in the name; then what the record says about the key's life (keyLifecycleChecks.ts:
+ * expiry against the due date, organisation scope, owner). Each mismatch is reported with both values side by side.
  */
 
 export const ADMIN_KEY_ENV = "ANTHROPIC_ADMIN_API_KEY";
@@ -31,6 +34,9 @@ export interface AdminCheckRequest {
     readonly workspace?: string;
     readonly keyId?: string;
     readonly maxRetrySeconds: number;
+    readonly environment: string;
+    readonly maxAgeDays: number;
+    readonly requireExpiry: RequireExpiry;
 }
 
 export interface AdminCheckResult {
@@ -38,6 +44,12 @@ export interface AdminCheckResult {
     readonly keyId: string;
     readonly keyStatus: string;
     readonly workspaceId: string | null;
+    /** RFC 3339, or null when the key never expires. */
+    readonly expiresAt: string | null;
+    /** Who the key belongs to (principal, else creator). */
+    readonly owner: string;
+    /** Warnings that do not fail the validation (advisory expiry, a prod key owned by a person). */
+    readonly advisories: readonly string[];
     /** `passed: …` — one line for the log. */
     readonly summary: string;
 }
@@ -108,7 +120,7 @@ export async function runAdminChecks(request: AdminCheckRequest, ctx: FailureCon
             `name: config keyName "${request.keyName}" | Console name "${record.name}" — the pasted key is probably not the key named in keyName: paste the key named "${request.keyName}", or correct keyName.`,
         );
     }
-    if (request.workspace !== undefined && record.workspaceId !== request.workspace) {
+    if (request.workspace !== undefined && record.scope !== "organization" && record.workspaceId !== request.workspace) {
         problems.push(
             `workspace: config workspace "${request.workspace}" | the key's workspace ${show(record.workspaceId)} — it would authenticate but bill the wrong cost centre: create the key in workspace "${request.workspace}" (Console → Settings → Workspaces), or correct workspace.`,
         );
@@ -122,24 +134,39 @@ export async function runAdminChecks(request: AdminCheckRequest, ctx: FailureCon
             `created: the name's date ${request.createdAt} | Admin API created_at ${formatIsoDate(new Date(created))} (more than ${CREATED_AT_TOLERANCE_DAYS} day apart) — the date in the name is the day the key was created: this is an older or different key, or keyName carries the wrong date.`,
         );
     }
+    const mismatches = problems.length;
+    const life = checkLifecycle(record, request);
+    problems.push(...life.problems);
     if (problems.length > 0) {
-        throw validationFailure(inactive ? "admin-inactive" : "admin-mismatch", ctx, {
+        const expiryOnly = !inactive && mismatches === 0 && life.problems.every((p) => p.startsWith("expiry:"));
+        throw validationFailure(inactive ? "admin-inactive" : expiryOnly ? "admin-expiry" : "admin-mismatch", ctx, {
             target,
             headline: inactive
                 ? `the Admin API reports the key ${record.id} as ${record.status}`
-                : `the Admin API record of the key (${record.id}) does not match the stack configuration`,
+                : expiryOnly
+                  ? `the key's expiry (${life.expiryText}, Admin API record ${record.id}) does not fit the rotation policy`
+                  : `the Admin API record of the key (${record.id}) does not match the stack configuration`,
             details: problems,
             todo: inactive
                 ? "create a new key in the Console, name it by the convention, set it with pulumi config set --secret apiKey -s <stack>, and run pulumi up again."
-                : "fix the configuration or paste the right key, then run pulumi up again.",
+                : expiryOnly
+                  ? "create a key whose expiry fits (as above), set it with pulumi config set --secret apiKey -s <stack> and keyName, or change the setting named above, then run pulumi up again."
+                  : "fix the configuration or paste the right key, then run pulumi up again.",
         });
     }
-    const workspaceText = request.workspace !== undefined ? `workspace "${request.workspace}"` : `workspace ${show(record.workspaceId)} (not configured, so not compared)`;
+    const where = record.scope === "organization" ? "organization scope" : `workspace ${show(record.workspaceId)}`;
+    const workspaceText = request.workspace !== undefined ? `workspace "${request.workspace}"` : `${where} (not configured, so not compared)`;
+    const advisoryNote = life.advisories.length ? `; ${life.advisories.length} advisor${life.advisories.length === 1 ? "y" : "ies"} (see adminAdvisories)` : "";
     return {
         keyId: record.id,
         keyStatus: record.status,
         workspaceId: record.workspaceId,
-        summary: `passed: ${record.id} is active, named "${record.name}", in ${workspaceText}, created ${record.createdAt.slice(0, 10)}${notes.length ? `; note: ${notes.join("; ")}` : ""}`,
+        expiresAt: record.expiresAt,
+        owner: life.owner,
+        advisories: life.advisories,
+        summary:
+            `passed: ${record.id} is active, named "${record.name}", in ${workspaceText}, created ${record.createdAt.slice(0, 10)}, ${life.expiryText}, owned by ${life.owner}` +
+            `${notes.length ? `; note: ${notes.join("; ")}` : ""}${advisoryNote}`,
     };
 }
 

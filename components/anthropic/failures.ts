@@ -26,6 +26,7 @@ export type ValidationFailureKind =
     | "admin-key-id-mismatch"
     | "admin-inactive"
     | "admin-mismatch"
+    | "admin-expiry"
     | "unexpected";
 
 export class KeyValidationError extends Error {

@@ -4,6 +4,7 @@ import { DEFAULT_ANTHROPIC_BASE_URL } from "./client";
 import {
     DEFAULT_MAX_RETRY_SECONDS, DEFAULT_MAX_TOKENS, DEFAULT_MODEL, DEFAULT_VALIDATION_MODE, keyValidationProvider,
 } from "./keyValidationProvider";
+import type { RequireExpiry } from "../domain/keyExpiry";
 import type { TokenUsage, ValidationMode } from "./ping";
 import type { MinimumLimits, RateLimits } from "./rateLimits";
 
@@ -14,7 +15,7 @@ import type { MinimumLimits, RateLimits } from "./rateLimits";
  * released with it (validationReceipt.ts), so they cannot be written before it even without `dependsOn`.
  *
  * The policy pack reads the inputs `keyName`, `environment`, `createdAt`, `fingerprint`, `mode`, `model`,
- * `maxTokens`; defaults are filled in here so the registered inputs always carry them.
+ * `maxTokens`, `requireExpiry` (and the output `expiresAt` where the engine hands it outputs); defaults are filled in here so the registered inputs always carry them.
  */
 
 export interface KeyValidationArgs {
@@ -42,6 +43,10 @@ export interface KeyValidationArgs {
     /** Explicit `apikey_…` for the Admin API checks (needed only when two keys share a hint). */
     readonly keyId?: pulumi.Input<string>;
     readonly minimumLimits?: pulumi.Input<MinimumLimits>;
+    /** The environment's maximum age in days: the key's expiry is judged against the date in its name + this. */
+    readonly maxAgeDays?: pulumi.Input<number>;
+    /** `validation.requireExpiry`: whether a key without a backstop expiry fails (mandatory) or warns (advisory). */
+    readonly requireExpiry?: pulumi.Input<RequireExpiry>;
     /** Where a failure of this step is recorded (`secret.rotate.failed`); plain values, never the key. */
     readonly audit?: pulumi.Input<AuditContext>;
 }
@@ -60,6 +65,14 @@ export class KeyValidation extends pulumi.dynamic.Resource {
     declare readonly baseUrl: pulumi.Output<string>;
     declare readonly workspace: pulumi.Output<string | undefined>;
     declare readonly minimumLimits: pulumi.Output<MinimumLimits | undefined>;
+    declare readonly maxAgeDays: pulumi.Output<number>;
+    declare readonly requireExpiry: pulumi.Output<RequireExpiry>;
+    /** The key's expiry from the Admin API (RFC 3339), null when it never expires; undefined when the checks were skipped. */
+    declare readonly expiresAt: pulumi.Output<string | null | undefined>;
+    /** Who the key belongs to (principal, else creator), when the Admin API checks ran. */
+    declare readonly keyOwner: pulumi.Output<string | undefined>;
+    /** Warnings of the Admin API checks (also logged); undefined when none. */
+    declare readonly adminAdvisories: pulumi.Output<string[] | undefined>;
     /** RFC 3339 time the key passed. */
     declare readonly validatedAt: pulumi.Output<string>;
     /**
@@ -103,6 +116,8 @@ export class KeyValidation extends pulumi.dynamic.Resource {
                 workspace: args.workspace,
                 keyId: args.keyId,
                 minimumLimits: args.minimumLimits,
+                maxAgeDays: args.maxAgeDays,
+                requireExpiry: args.requireExpiry,
                 validatedAt: undefined,
                 validatedFingerprint: undefined,
                 requestId: undefined,
@@ -111,6 +126,9 @@ export class KeyValidation extends pulumi.dynamic.Resource {
                 rateLimits: undefined,
                 keyStatus: undefined,
                 adminChecks: undefined,
+                expiresAt: undefined,
+                keyOwner: undefined,
+                adminAdvisories: undefined,
                 previousKeyValid: undefined,
                 previousFingerprint: undefined,
             },

@@ -3,6 +3,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import { parseIsoDate } from "../domain/dates";
 import { fingerprint } from "../domain/fingerprint";
 import { describeKeyProblem, keyProblemOf, redact } from "../domain/keyFormat";
+import { defaultRequireExpiry, REQUIRE_EXPIRY_LEVELS, RequireExpiry } from "../domain/keyExpiry";
+import { maxAgeDaysFor } from "../domain/rotationAge";
+import { operatorWarning } from "./operatorWarning";
 import { DEFAULT_ANTHROPIC_BASE_URL } from "./client";
 import { MinimumLimits } from "./rateLimits";
 import { checkPreviousKey, KeyValidationInputs, validateKey, ValidationFacts } from "./validateKey";
@@ -88,7 +91,19 @@ export function normalizeInputs(props: Props): KeyValidationInputs {
         workspace: str("workspace"),
         keyId: str("keyId"),
         minimumLimits: limits && typeof limits === "object" ? limits : undefined,
+        // Absent in state written before expiry checks existed: the defaults of components/config apply.
+        maxAgeDays: num("maxAgeDays") ?? maxAgeDaysFor(String(props.environment ?? "")),
+        requireExpiry: (REQUIRE_EXPIRY_LEVELS as readonly string[]).includes(String(props.requireExpiry))
+            ? (props.requireExpiry as RequireExpiry)
+            : defaultRequireExpiry(String(props.environment ?? "")),
     };
+}
+
+/** The Admin API checks' advisories, as warnings in the `pulumi up` output (they never fail the step). */
+function warnAdvisories(facts: ValidationFacts, keyName: string, secrets: readonly unknown[]): void {
+    for (const advisory of facts.adminAdvisories ?? []) {
+        operatorWarning(`Key validation advisory for "${keyName}": ${advisory}`, secrets.filter((s): s is string => typeof s === "string"));
+    }
 }
 
 function outputsOf(inputs: KeyValidationInputs, facts: ValidationFacts, previous: { valid?: boolean; fingerprint?: string }): KeyValidationOutputs {
@@ -175,6 +190,12 @@ export const keyValidationProvider: pulumi.dynamic.ResourceProvider = {
             }
             if (!ok) fail("baseUrl", "must be an http(s) URL, e.g. https://api.anthropic.com");
         }
+        if (known("maxAgeDays") && (typeof news.maxAgeDays !== "number" || !Number.isInteger(news.maxAgeDays) || news.maxAgeDays < 1)) {
+            fail("maxAgeDays", "must be a positive whole number of days (the stack's maxAgeDays for the environment)");
+        }
+        if (known("requireExpiry") && !(REQUIRE_EXPIRY_LEVELS as readonly unknown[]).includes(news.requireExpiry)) {
+            fail("requireExpiry", "must be mandatory or advisory (validation.requireExpiry)");
+        }
         if (known("workspace") && (typeof news.workspace !== "string" || news.workspace.length === 0)) fail("workspace", "must be a workspace id, e.g. wrkspc_01…");
         if (known("keyId") && (typeof news.keyId !== "string" || !/^apikey_[A-Za-z0-9]+$/.test(news.keyId))) fail("keyId", "must be an Admin API key id like apikey_01AbC…");
         if (known("minimumLimits")) {
@@ -208,12 +229,14 @@ export const keyValidationProvider: pulumi.dynamic.ResourceProvider = {
     async create(props: Props): Promise<pulumi.dynamic.CreateResult> {
         const inputs = normalizeInputs(props);
         const facts = await auditedStep(props.audit, "validation", [props.apiKey], () => validateKey(inputs));
+        warnAdvisories(facts, inputs.keyName, [props.apiKey]);
         return { id: newId(), outs: { ...outputsOf(inputs, facts, {}), ...(props.audit ? { audit: props.audit } : {}) } };
     },
 
     async update(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
         const inputs = normalizeInputs(news);
         const facts = await auditedStep(news.audit, "validation", [news.apiKey], () => validateKey(inputs));
+        warnAdvisories(facts, inputs.keyName, [news.apiKey]);
         const previousKey = typeof olds.apiKey === "string" && olds.apiKey.length > 0 && olds.apiKey !== inputs.apiKey ? olds.apiKey : undefined;
         const audit = news.audit ? { audit: news.audit } : {};
         if (!previousKey) return { outs: { ...outputsOf(inputs, facts, {}), ...audit } };

@@ -1,3 +1,4 @@
+import type { RequireExpiry } from "../domain/keyExpiry";
 import { ADMIN_CHECKS_SKIPPED, ADMIN_KEY_ENV, runAdminChecks } from "./adminChecks";
 import { FailureContext, describePingFailure, validationFailure } from "./failures";
 import { ping, PingResult, TokenUsage, ValidationMode } from "./ping";
@@ -26,6 +27,10 @@ export interface KeyValidationInputs {
     readonly workspace?: string;
     readonly keyId?: string;
     readonly minimumLimits?: MinimumLimits;
+    /** The rotation policy's limit for the environment: the key's expiry is judged against name date + this. */
+    readonly maxAgeDays: number;
+    /** `validation.requireExpiry`. */
+    readonly requireExpiry: RequireExpiry;
 }
 
 export interface ValidationFacts {
@@ -40,6 +45,12 @@ export interface ValidationFacts {
     readonly keyStatus?: string;
     /** `passed: …` or ADMIN_CHECKS_SKIPPED. */
     readonly adminChecks: string;
+    /** The key's expiry from its Admin API record: RFC 3339, or null when it never expires; absent when not checked. */
+    readonly expiresAt?: string | null;
+    /** Who the key belongs to (principal, else creator), when the Admin API checks ran. */
+    readonly keyOwner?: string;
+    /** Warnings from the Admin API checks (advisory expiry, a prod key owned by a person); absent when none. */
+    readonly adminAdvisories?: readonly string[];
 }
 
 export function failureContext(inputs: KeyValidationInputs, adminKey?: string): FailureContext {
@@ -117,10 +128,21 @@ export async function validateKey(inputs: KeyValidationInputs, env: NodeJS.Proce
             workspace: inputs.workspace,
             keyId: inputs.keyId,
             maxRetrySeconds: inputs.maxRetrySeconds,
+            environment: inputs.environment,
+            maxAgeDays: inputs.maxAgeDays,
+            requireExpiry: inputs.requireExpiry,
         },
         ctx,
     );
-    return { ...facts, keyId: admin.keyId, keyStatus: admin.keyStatus, adminChecks: admin.summary };
+    return {
+        ...facts,
+        keyId: admin.keyId,
+        keyStatus: admin.keyStatus,
+        adminChecks: admin.summary,
+        expiresAt: admin.expiresAt,
+        keyOwner: admin.owner,
+        ...(admin.advisories.length ? { adminAdvisories: admin.advisories } : {}),
+    };
 }
 
 /** The previous key's budget: it is only reported, so it must not hold up the rotation for long. */

@@ -2,10 +2,11 @@ import type { core as zcore } from "zod";
 import { checkApiKey, describeKeyProblem } from "../domain/keyFormat";
 import { fingerprint } from "../domain/fingerprint";
 import { KeyName, parseKeyName } from "../domain/keyName";
+import { defaultRequireExpiry, RequireExpiry } from "../domain/keyExpiry";
 import { maxAgeDaysFor } from "../domain/rotationAge";
 import { ConfigError, ConfigProblem } from "./configError";
 import { DEFAULT_WATCH_INTERVAL_SECONDS, DEFAULT_WATCH_MINUTES, REVOCATION_MODES } from "./revocationSchema";
-import { RevocationMode, stackConfigSchema, StackConfigBody, Targets } from "./schema";
+import { RevocationMode, stackConfigSchema, StackConfigBody, Targets, ValidationConfig } from "./schema";
 
 export const CONFIG_NAMESPACE = "anthropic-key-rotation";
 
@@ -29,7 +30,9 @@ export interface RevocationWatch {
     readonly intervalSeconds: number;
 }
 
-export interface RotationConfig extends Omit<StackConfigBody, "maxAgeDays" | "environment" | "revocation" | "emergency"> {
+export interface RotationConfig extends Omit<StackConfigBody, "maxAgeDays" | "environment" | "revocation" | "emergency" | "validation"> {
+    /** `validation`, with `requireExpiry` resolved for the environment (mandatory for prod, advisory elsewhere). */
+    readonly validation: ValidationConfig & { readonly requireExpiry: RequireExpiry };
     readonly stack: string;
     readonly environment: string;
     /** The trimmed, valid key. Plaintext: wrap it in `pulumi.secret` before it goes anywhere. */
@@ -184,9 +187,10 @@ export function loadRotationConfig(source: ConfigSource): RotationConfig {
     if (problems.length > 0 || !body || !parsedName) throw new ConfigError(problems, source.stack);
 
     const overrides = typeof body.maxAgeDays === "number" ? { [environment]: body.maxAgeDays } : body.maxAgeDays ?? {};
-    const { maxAgeDays: _ignored, environment: _env, revocation, emergency, ...rest } = body;
+    const { maxAgeDays: _ignored, environment: _env, revocation, emergency, validation, ...rest } = body;
     return {
         ...rest,
+        validation: { ...validation, requireExpiry: validation.requireExpiry ?? defaultRequireExpiry(environment) },
         revocation: revocation.mode,
         revocationWatch: { minutes: revocation.watchMinutes ?? DEFAULT_WATCH_MINUTES, intervalSeconds: revocation.watchIntervalSeconds ?? DEFAULT_WATCH_INTERVAL_SECONDS },
         acknowledgeRemoved: revocation.acknowledgeRemoved ?? [],
@@ -250,6 +254,9 @@ function fixFor(issue: zcore.$ZodIssue): string {
     if (issue.path[0] === "revocation" && issue.path.includes("acknowledgeRemoved")) return "list the consumers the refusal named, e.g. revocation.acknowledgeRemoved: [heroku app raxx-worker-prod]";
     if (issue.path[0] === "cutover") return "see the README's revocation section for cutover (idleMinutes 15, minNewKeyRequests 1, maxWaitMinutes 30, dataLagMinutes 5, pollSeconds 60), or set cutover: false to revoke without the usage proof";
     if (issue.path[0] === "emergency") return "pulumi config set --path emergency.compromisedKey sha256:<12 hex digits> -s <stack> (the leaked key's fingerprint), or pulumi config rm emergency when it is over";
+    if (issue.path[0] === "validation" && last === "requireExpiry") {
+        return "use mandatory (a key that never expires, or expires long after its maximum age, stops the rotation) or advisory (a warning); remove it for the default (mandatory for prod, advisory elsewhere)";
+    }
     if (last === "mode") return "use messages (one cheap Messages call) or models (free, proves authentication only)";
     return "correct the value (see the configuration reference in the README)";
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { REQUIRE_EXPIRY_LEVELS } from "../domain/keyExpiry";
 import { DEFAULT_SECRET_NAME, herokuVarNameProblem } from "../domain/names";
 import { githubTargetSchema } from "./githubTargetSchema";
 import { cutoverSchema, emergencySchema, revocationSchema } from "./revocationSchema";
@@ -77,6 +78,12 @@ export const validationSchema = z.strictObject({
             inputTokensPerMinute: z.number().int().positive().optional(),
         })
         .optional(),
+    /**
+     * Whether the key's own expiry (Admin API `expires_at`) must be a backstop for a forgotten rotation: a key
+     * that never expires, or expires long after its maximum age, is an error (mandatory) or a warning (advisory).
+     * Not set: mandatory for prod, advisory elsewhere (loadConfig.ts, components/domain/keyExpiry.ts).
+     */
+    requireExpiry: z.enum(REQUIRE_EXPIRY_LEVELS, { error: "must be mandatory or advisory" }).optional(),
 });
 
 export const healthCheckSchema = z.strictObject({

@@ -6,3 +6,4 @@ export * from "./rotationAge";
 export * from "./names";
 export * from "./tokens";
 export * from "./receipt";
+export * from "./keyExpiry";

@@ -10,6 +10,8 @@ import { EmulatorRequest, EmulatorResponse, FaultRule, LoopbackServer, RecordedR
  * - `POST /v1/messages`, `GET /v1/models`, `GET /v1/models/{id}` — authenticated by an API key in `x-api-key`;
  * - the Admin API `GET /v1/organizations/api_keys` (paginated: limit / after_id / before_id, has_more,
  *   first_id, last_id), `GET …/api_keys/{id}`, `POST …/api_keys/{id}` `{name?, status?}` — admin keys only;
+ *   records carry every field of the current shape: `type`, `expires_at`, `scope`, `created_by`, `principal`,
+ *   the deprecated flat `workspace_id`, `partial_key_hint`;
  * - a `request-id` header on every answer it generates, Anthropic-shaped error bodies
  *   `{"type":"error","error":{"type","message"},"request_id"}`, rate-limit headers from per-key limits;
  * - deactivation that makes a key answer 401, optionally only after `propagationDelayMs`;
@@ -72,17 +74,37 @@ export interface KeyOptions {
     readonly id?: string;
     readonly name?: string;
     readonly status?: KeyStatus;
-    /** `null` = the default workspace (shown as `workspace_id: null`). */
+    /**
+     * `null` = the organisation's default workspace: `scope` then names its real id (DEFAULT_WORKSPACE_ID), the
+     * deprecated flat `workspace_id` says null (as older answers did).
+     */
     readonly workspaceId?: string | null;
+    /** `organization`: a principal-bound key with no workspace (`scope: {type: "organization"}`). Default `workspace`. */
+    readonly scope?: "workspace" | "organization";
     /** RFC 3339; now when omitted. */
     readonly createdAt?: string;
+    /** RFC 3339; null (the default) = never expires, as for a key created with "Never" in the Console. */
     readonly expiresAt?: string | null;
+    /** Shorthand for `createdBy: { type: "user", id }`. */
     readonly createdByUserId?: string;
+    /** Who created the key; default the user `user_01EmulatorOperator`; null = not recorded (legacy keys). */
+    readonly createdBy?: EmulatedActor | null;
+    /** The principal the key acts as; default null (a Console key bound to no principal). */
+    readonly principal?: EmulatedActor | null;
     readonly limits?: Partial<RateLimitConfig>;
     readonly forceError?: ForcedError;
     /** The organisation that owns the key (default `org_default`); an admin key sees only its own organisation's keys. */
     readonly organizationId?: string;
 }
+
+/** A user or a service account, as `created_by` / `principal` name them. */
+export interface EmulatedActor {
+    readonly type: "user" | "service_account";
+    readonly id: string;
+}
+
+/** The id `scope` shows for a key of the default workspace (the API gives the default workspace's real id). */
+export const DEFAULT_WORKSPACE_ID = "wrkspc_01EmulatorDefault";
 
 /** What a test sees of a key. `value` is there so the test can use the key; never print it. */
 export interface EmulatedKey {
@@ -95,7 +117,9 @@ export interface EmulatedKey {
     /** Whether the key authenticates right now (differs from `status` during propagation). */
     readonly authenticates: boolean;
     readonly workspaceId: string | null;
+    readonly scope: "workspace" | "organization";
     readonly createdAt: string;
+    readonly expiresAt: string | null;
     readonly partialKeyHint: string;
     readonly limits: RateLimitConfig;
     readonly organizationId: string;
@@ -163,9 +187,11 @@ interface KeyRecord {
     previousStatus: KeyStatus;
     statusChangedAt: number;
     workspaceId: string | null;
+    scope: "workspace" | "organization";
     createdAt: string;
     expiresAt: string | null;
-    createdByUserId: string;
+    createdBy: EmulatedActor | null;
+    principal: EmulatedActor | null;
     limits: RateLimitConfig;
     forceError?: ForcedError;
     organizationId: string;
@@ -273,8 +299,11 @@ export class AnthropicEmulator {
             statusChangedAt: 0,
             workspaceId: options.workspaceId === undefined ? null : options.workspaceId,
             createdAt: options.createdAt ?? new Date().toISOString(),
+            scope: options.scope ?? "workspace",
             expiresAt: options.expiresAt ?? null,
-            createdByUserId: options.createdByUserId ?? "user_01EmulatorOperator",
+            createdBy:
+                options.createdBy !== undefined ? options.createdBy : { type: "user", id: options.createdByUserId ?? "user_01EmulatorOperator" },
+            principal: options.principal ?? null,
             limits: { ...this.defaultLimits, ...options.limits },
             forceError: options.forceError,
             organizationId: options.organizationId ?? DEFAULT_ORGANIZATION,
@@ -516,9 +545,9 @@ export class AnthropicEmulator {
             const status = req.query.get("status");
             if (status) keys = keys.filter((k) => k.status === status);
             const workspace = req.query.get("workspace_id");
-            if (workspace) keys = keys.filter((k) => k.workspaceId === workspace);
+            if (workspace) keys = keys.filter((k) => k.scope === "workspace" && (k.workspaceId ?? DEFAULT_WORKSPACE_ID) === workspace);
             const creator = req.query.get("created_by_user_id");
-            if (creator) keys = keys.filter((k) => k.createdByUserId === creator);
+            if (creator) keys = keys.filter((k) => k.createdBy?.type === "user" && k.createdBy.id === creator);
             const afterId = req.query.get("after_id");
             const beforeId = req.query.get("before_id");
             if ((afterId && !keys.some((k) => k.id === afterId)) || (beforeId && !keys.some((k) => k.id === beforeId))) {
@@ -585,11 +614,17 @@ export class AnthropicEmulator {
             status: record.status,
             created_at: record.createdAt,
             expires_at: record.expiresAt,
-            created_by: { id: record.createdByUserId, type: "user" },
+            created_by: record.createdBy ? { id: record.createdBy.id, type: record.createdBy.type } : null,
             partial_key_hint: partialKeyHintOf(record.value),
-            workspace_id: record.workspaceId,
-            scope: record.workspaceId ? { type: "workspace", workspace_id: record.workspaceId } : { type: "organization" },
-            principal: null,
+            // Deprecated, still sent: null for the default workspace and for an organisation-scoped key.
+            workspace_id: record.scope === "workspace" ? record.workspaceId : null,
+            scope: record.scope === "organization" ? { type: "organization" } : { type: "workspace", workspace_id: record.workspaceId ?? DEFAULT_WORKSPACE_ID },
+            principal:
+                record.principal === null
+                    ? null
+                    : record.principal.type === "user"
+                      ? { type: "user_actor", user_id: record.principal.id }
+                      : { type: "service_account_actor", service_account_id: record.principal.id },
         };
     }
 
@@ -672,7 +707,9 @@ export class AnthropicEmulator {
             status: record.status,
             authenticates: this.authenticates(record),
             workspaceId: record.workspaceId,
+            scope: record.scope,
             createdAt: record.createdAt,
+            expiresAt: record.expiresAt,
             partialKeyHint: partialKeyHintOf(record.value),
             limits: { ...record.limits },
             organizationId: record.organizationId,

@@ -3,9 +3,11 @@ import { ADMIN_CHECKS_SKIPPED } from "../../components/anthropic/adminChecks";
 import { findApiKeyRecords, listOrganizationApiKeys, retrieveApiKey, updateApiKeyStatus } from "../../components/anthropic/adminApi";
 import { keyValidationProvider } from "../../components/anthropic/keyValidationProvider";
 import { fingerprint } from "../../components/domain/fingerprint";
-import { AnthropicEmulator, EmulatedKey } from "../../offline/emulators/anthropicEmulator";
+import { AnthropicEmulator, DEFAULT_WORKSPACE_ID, EmulatedKey } from "../../offline/emulators/anthropicEmulator";
 import { makeAdminKey, makeApiKey } from "../../offline/emulators/keys";
-import { addRotationKey, expectNoLeak, expectValidationError, inputsFor, KEY_NAME, outputsWithoutKey, useFastRetries, WORKSPACE } from "./support";
+import {
+    addRotationKey, expectNoLeak, expectValidationError, inputsFor, KEY_EXPIRES_AT, KEY_NAME, outputsWithoutKey, SERVICE_ACCOUNT, useFastRetries, WORKSPACE,
+} from "./support";
 
 useFastRetries();
 const provider = keyValidationProvider;
@@ -45,7 +47,12 @@ describe("with ANTHROPIC_ADMIN_API_KEY", () => {
         expect(outs.keyId).toBe(key.id);
         expect(outs.keyId).toMatch(/^apikey_/);
         expect(outs.keyStatus).toBe("active");
-        expect(outs.adminChecks).toBe(`passed: ${key.id} is active, named "${KEY_NAME}", in workspace "${WORKSPACE}", created 2026-11-23`);
+        expect(outs.adminChecks).toBe(
+            `passed: ${key.id} is active, named "${KEY_NAME}", in workspace "${WORKSPACE}", created 2026-11-23, expires 2027-03-07, owned by service account ${SERVICE_ACCOUNT}`,
+        );
+        expect(outs.expiresAt).toBe(KEY_EXPIRES_AT);
+        expect(outs.keyOwner).toBe(`service account ${SERVICE_ACCOUNT}`);
+        expect(outs.adminAdvisories).toBeUndefined();
         // The admin key is only ever sent to the Admin API.
         const adminFp = fingerprint(adminKey);
         expect(emulator.calls({ fingerprint: adminFp }).every((c) => c.path.startsWith("/v1/organizations/"))).toBe(true);
@@ -75,10 +82,10 @@ describe("with ANTHROPIC_ADMIN_API_KEY", () => {
         expectNoLeak(secrets(), err);
     });
 
-    it("a default-workspace key when a workspace is configured", async () => {
+    it("a default-workspace key when a workspace is configured: scope names the default workspace's real id", async () => {
         const k = addRotationKey(emulator, { workspaceId: null });
         const err = await expectValidationError(provider.create(inputsFor(emulator, k.value, { workspace: WORKSPACE })));
-        expect(err.message).toContain(`workspace: config workspace "${WORKSPACE}" | the key's workspace none (default workspace or organisation scope)`);
+        expect(err.message).toContain(`workspace: config workspace "${WORKSPACE}" | the key's workspace "${DEFAULT_WORKSPACE_ID}"`);
     });
 
     it("inactive key: refused, even while the deactivation has not yet reached authentication", async () => {
@@ -210,7 +217,7 @@ describe("more than one page of keys", () => {
         await big.start();
         bigAdmin = big.addAdminKey();
         // 2,500 keys; the new key is the OLDEST, so it is on the last page (listing is newest first).
-        target = big.addKey({ name: KEY_NAME, createdAt: "2026-11-23T00:30:00Z", workspaceId: WORKSPACE });
+        target = big.addKey({ name: KEY_NAME, createdAt: "2026-11-23T00:30:00Z", workspaceId: WORKSPACE, expiresAt: KEY_EXPIRES_AT });
         big.addKeys(2499, (i) => ({ createdAt: new Date(Date.UTC(2026, 10, 23, 1, 0, i)).toISOString() }));
     });
     afterAll(async () => {

@@ -23,10 +23,26 @@ export function useFastRetries(): void {
 export const KEY_DATE = "2026-11-23";
 export const KEY_NAME = `raxx-prod-agents-${KEY_DATE}`;
 export const WORKSPACE = "wrkspc_01ProdAgents";
+/** The rotation policy's due date for KEY_DATE in prod (90 days). */
+export const KEY_DUE_DATE = "2027-02-21";
+/** A custom expiry two weeks after the due date: within the accepted window (due + 7 … due + 30 days). */
+export const KEY_EXPIRES_AT = "2027-03-07T09:15:00Z";
+export const SERVICE_ACCOUNT = "svac_01RaxxRotation";
 
-/** A key registered in the emulator the way an operator creates it: named by the convention, today's date. */
+/**
+ * A key registered in the emulator the way an operator creates a prod key: named by the convention, today's
+ * date, in the prod workspace, under a service account, with a custom expiry two weeks after its due date.
+ */
 export function addRotationKey(emulator: AnthropicEmulator, options: KeyOptions = {}): EmulatedKey {
-    return emulator.addKey({ name: KEY_NAME, createdAt: `${KEY_DATE}T09:15:00Z`, workspaceId: WORKSPACE, ...options });
+    return emulator.addKey({
+        name: KEY_NAME,
+        createdAt: `${KEY_DATE}T09:15:00Z`,
+        workspaceId: WORKSPACE,
+        expiresAt: KEY_EXPIRES_AT,
+        createdBy: { type: "user", id: "user_01RaxxOperator" },
+        principal: { type: "service_account", id: SERVICE_ACCOUNT },
+        ...options,
+    });
 }
 
 /** Provider inputs (as check would return them) for a key. */
@@ -42,6 +58,8 @@ export function inputsFor(emulator: AnthropicEmulator, key: string, overrides: R
         maxTokens: 10,
         maxRetrySeconds: 60,
         baseUrl: emulator.url,
+        maxAgeDays: 90,
+        requireExpiry: "mandatory",
         ...overrides,
     };
 }
@@ -59,6 +77,8 @@ export function validationInputsFor(emulator: AnthropicEmulator, key: string, ov
         maxTokens: 10,
         maxRetrySeconds: 60,
         baseUrl: emulator.url,
+        maxAgeDays: 90,
+        requireExpiry: "mandatory",
         ...overrides,
     };
 }
