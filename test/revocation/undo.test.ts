@@ -103,6 +103,19 @@ describe("deactivation that can be undone", () => {
         });
     });
 
+    it("when the admin key is refused for the reactivation: the message names ANTHROPIC_ADMIN_API_KEY, then says the old key is dead", async () => {
+        listeners.push(anthropic.onStatusChange((k, status) => {
+            if (k.id !== a.id || status !== "inactive") return;
+            health.script("/health", { status: 503, body: UNHEALTHY_BODY });
+            anthropic.failNext(401, { method: "POST", path: `/v1/organizations/api_keys/${a.id}`, times: 50 });
+        }));
+        const olds = (await p.create(inputs(a))).outs;
+        const err = await caught(() => p.update!("id", olds, inputs(b)));
+        expect(anthropic.key(a.id)!.status).toBe("inactive");
+        expect(err.message).toMatch(new RegExp(`reactivating FAILED for ${a.id} \\(${a.fingerprint}\\): the Admin API rejected ANTHROPIC_ADMIN_API_KEY \\(HTTP 401 authentication_error, request id \\S+\\)\\. The old key ${a.fingerprint} is DEAD`));
+        expectErrorClean(err, [a.value, b.value, adminKey]);
+    });
+
     it("an emergency never reactivates the compromised key", async () => {
         health.script("/health", { status: 503, body: UNHEALTHY_BODY });
         const olds = (await p.create(inputs(a))).outs;
