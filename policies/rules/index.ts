@@ -4,6 +4,7 @@ import { environmentIsolationPolicy } from "./environmentIsolation";
 import { githubSecretNamePolicy } from "./githubSecretName";
 import { githubAcknowledgedScopePolicy, githubProdScopePolicy } from "./githubSecretScope";
 import { herokuConfigVarNamePolicy } from "./herokuConfigVarName";
+import { keyExpiryAdvisoryPolicy, keyExpiryPolicy } from "./keyExpiry";
 import { keyNamePolicy } from "./keyName";
 import { maxAgePolicy } from "./maxAge";
 import { noPlaintextPolicy } from "./noPlaintext";
@@ -27,6 +28,8 @@ export const policies: Policies = [
     githubAcknowledgedScopePolicy,
     herokuConfigVarNamePolicy,
     revocationProofPolicy,
+    keyExpiryPolicy,
+    keyExpiryAdvisoryPolicy,
 ];
 
 export * from "./common";
@@ -45,3 +48,4 @@ export * from "./githubSecretScope";
 export * from "./githubScopeAcknowledgements";
 export * from "./herokuConfigVarName";
 export * from "./revocationProof";
+export * from "./keyExpiry";

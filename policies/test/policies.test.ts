@@ -19,6 +19,7 @@ import {
     validateMaxAge,
     validateRotationDue,
     keyNameConfig,
+    keyExpiryConfig,
     maxAgeConfig,
     noPlaintextConfig,
     environmentIsolationConfig,
@@ -109,6 +110,8 @@ describe("the pack's policies", () => {
             ["github-prod-secret-scope-acknowledged", "advisory", "resource", ["environments"]],
             ["heroku-config-var-name", "mandatory", "resource", ["convention"]],
             ["anthropic-key-revocation-proof", "advisory", "resource", ["environments"]],
+            ["anthropic-key-expiry", "mandatory", "resource", ["environments"]],
+            ["anthropic-key-expiry-advisory", "advisory", "resource", []],
         ]);
         for (const p of policies) expect(p.description.length).toBeGreaterThan(20);
     });
@@ -141,7 +144,7 @@ describe("the pack's policies", () => {
     });
 
     it("every config default passes its own validation", () => {
-        for (const spec of [keyNameConfig, maxAgeConfig, rotationDueConfig, noPlaintextConfig, environmentIsolationConfig, validationCostConfig, githubSecretNameConfig, herokuConfigVarNameConfig]) {
+        for (const spec of [keyExpiryConfig, keyNameConfig, maxAgeConfig, rotationDueConfig, noPlaintextConfig, environmentIsolationConfig, validationCostConfig, githubSecretNameConfig, herokuConfigVarNameConfig]) {
             expect(() => resolveConfig(spec as never, {})).not.toThrow();
         }
     });
