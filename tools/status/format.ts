@@ -56,7 +56,7 @@ export function renderStackTable(rows: readonly StackKeyRow[]): string {
             r.createdAt ?? "-",
             days(r.ageDays),
             days(r.maxAgeDays),
-            r.dueDate ?? "-",
+            r.dueDate === undefined ? "-" : r.dueBy === "expiry" ? `${r.dueDate} (key expires)` : r.dueDate,
             r.daysLeft === undefined ? "-" : String(r.daysLeft),
             VERDICT_LABEL[r.verdict],
         ]),

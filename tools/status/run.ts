@@ -7,6 +7,7 @@ import { AdminEndpoint, ignoredBaseUrlNote, resolveAdminEndpoint } from "./admin
 import { parseStatusArgs, StatusOptions, USAGE, UsageError } from "./args";
 import { auditKeys, AuditResult } from "./audit";
 import { githubAnnotations, renderAuditReport, renderStackReport, summarize } from "./format";
+import { applyKeyExpiry } from "./keyExpiryDue";
 import { findStackFiles, readInventory, StackKeyRow } from "./stackInventory";
 
 /** `npm run status`: everything but process wiring, so tests drive it in-process with a fixed clock. */
@@ -95,13 +96,15 @@ export async function runStatus(argv: readonly string[], io: StatusIo): Promise<
 
     const now = options.now ?? io.clock?.() ?? new Date();
     const asOf = formatIsoDate(utcToday(now));
-    const rows = readInventory(dir, now);
+    let rows = readInventory(dir, now);
 
     let organization: StatusReport["organization"];
     if (options.live && adminKey) {
         try {
             const listed = await listOrganizationKeys({ baseUrl, adminKey });
             organization = { ...auditKeys(rows, listed.keys, now), pages: listed.pages };
+            // The key's own expiry, when earlier than its age-based due date, is the due date.
+            rows = applyKeyExpiry(rows, listed.keys, now);
         } catch (e) {
             if (!(e instanceof AdminApiError)) throw e;
             organization = { error: e.message };
@@ -136,7 +139,13 @@ export function buildReport(asOf: string, rows: readonly StackKeyRow[], organiza
     const overdue: string[] = [];
     const errors: string[] = [];
     for (const r of rows) {
-        if (r.verdict === "overdue") overdue.push(`stack ${r.stack}: key ${r.keyName} is overdue since ${r.dueDate}; rotate it now (README: scheduled rotation)`);
+        if (r.verdict === "overdue") {
+            overdue.push(
+                r.dueBy === "expiry"
+                    ? `stack ${r.stack}: key ${r.keyName} expired on ${r.dueDate} (its Admin API expires_at, before its max-age due date ${r.ageDueDate}); rotate it now (README: emergency rotation)`
+                    : `stack ${r.stack}: key ${r.keyName} is overdue since ${r.dueDate}; rotate it now (README: scheduled rotation)`,
+            );
+        }
         if (r.verdict === "problem") errors.push(`stack ${r.stack}: ${r.file} has ${r.problems.length} problem${r.problems.length === 1 ? "" : "s"} (listed above)`);
     }
     if (organization) {

@@ -5,6 +5,7 @@ import { stackConfigSchema } from "../../components/config/schema";
 import { readStackFile, StackFileConfig } from "../../components/config/stackFile";
 import { containsKeyMaterial, redact } from "../../components/domain/keyFormat";
 import { parseKeyName } from "../../components/domain/keyName";
+import type { DueBy } from "../../components/domain/keyExpiry";
 import { maxAgeDaysFor, rotationStatus, RotationVerdict } from "../../components/domain/rotationAge";
 import { GithubActionsConsumer, githubActionsConsumers } from "./githubActionsConsumers";
 
@@ -33,8 +34,15 @@ export interface StackKeyRow {
     readonly maxAgeDays: number;
     /** `config` when the stack's maxAgeDays sets it, else the documented default for the environment. */
     readonly maxAgeSource: "config" | "default";
+    /** The earlier of the age-based due date and (with --live) the key's expiry; see dueBy. */
     readonly dueDate?: string;
     readonly daysLeft?: number;
+    /** With --live, when the key's record was found: which date is the due date (absent offline: the age-based one). */
+    readonly dueBy?: DueBy;
+    /** With --live: the age-based due date, when dueBy says the expiry came first (or not). */
+    readonly ageDueDate?: string;
+    /** With --live: the key's Admin API expires_at (RFC 3339), or null when it never expires. */
+    readonly expiresAt?: string | null;
     /** The rotation verdict, or `problem` when the stack file does not say enough to compute one. */
     readonly verdict: RotationVerdict | "problem";
     /** What is wrong with the stack file and how to fix it (never holds a secret). */
