@@ -24,6 +24,7 @@ import { VALIDATED_BEFORE_FANOUT_POLICY } from "../../rules/validatedBeforeFanou
 import { VALIDATION_COST_POLICY } from "../../rules/validationCost";
 import {
     command,
+    credentialPreflight,
     daysAgo,
     githubEnvSecret,
     githubOrgSecret,
@@ -186,6 +187,17 @@ export function unknownValueSecret(): Res {
  * resource is judged on its own inputs and parent, before the engine writes it.
  */
 export const FANOUT_AND_ISOLATION_CASES: readonly ResourceCase[] = [
+    // The credential preflight carries the key's fingerprint only: no policy has anything to say about it…
+    { title: "the credential preflight (fingerprint, no key) passes", policy: VALIDATED_BEFORE_FANOUT_POLICY, resource: credentialPreflight(), expect: [] },
+    { title: "the credential preflight passes the isolation rule", policy: ENVIRONMENT_ISOLATION_POLICY, resource: credentialPreflight(), expect: [] },
+    { title: "the credential preflight passes no-plaintext", policy: NO_PLAINTEXT_POLICY, resource: credentialPreflight(), expect: [] },
+    // …and a key that found its way into it is a leak like anywhere else: it is no property built to carry one.
+    {
+        title: "a key in the credential preflight's inputs fails no-plaintext",
+        policy: NO_PLAINTEXT_POLICY,
+        resource: credentialPreflight({ heroku: { apiUrl: "https://api.heroku.com", apps: [KEYS.prod] } }),
+        expect: [/property `heroku\.apps\[0\]` contains an Anthropic key in plaintext/, /this resource type may not carry it at all/],
+    },
     // anthropic-key-validated-before-fanout
     { title: "a Heroku target with the receipt of the key it carries passes", policy: VALIDATED_BEFORE_FANOUT_POLICY, resource: herokuVars(), expect: [] },
     { title: "an Infisical secret with the receipt of the key it carries passes", policy: VALIDATED_BEFORE_FANOUT_POLICY, resource: infisicalSecret(), expect: [] },

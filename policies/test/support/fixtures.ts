@@ -12,6 +12,7 @@ import {
     utcToday,
     TYPE_ANTHROPIC_KEY,
     TYPE_COMMAND,
+    TYPE_CREDENTIAL_PREFLIGHT,
     TYPE_GITHUB_ENV_SECRET,
     TYPE_GITHUB_ORG_SECRET,
     TYPE_GITHUB_REPO_SECRET,
@@ -67,6 +68,24 @@ export function keyValidation(over: Partial<Record<string, unknown>> = {}, name 
             model: "claude-haiku-4-5",
             maxTokens: 10,
             apiKey,
+            ...over,
+        },
+    };
+}
+
+/** The credential preflight as the program registers it: targets and endpoints, the key's fingerprint, no key. */
+export function credentialPreflight(over: Partial<Record<string, unknown>> = {}, name = "prod-preflight", dependsOn = ["prod-key-validation"]): Res {
+    return {
+        type: TYPE_CREDENTIAL_PREFLIGHT,
+        name,
+        parent: "prod",
+        dependsOn,
+        props: {
+            fingerprint: fingerprint(KEYS.prod),
+            heroku: { apiUrl: "https://api.heroku.com", apps: ["raxx-api-prod", "raxx-agents-prod"] },
+            infisical: [{ projectId: "6f1c2a9e-raxx-platform", environment: "prod", secretPath: "/anthropic", secretName: "ANTHROPIC_API_KEY", siteUrl: "https://app.infisical.com" }],
+            github: { scopes: [{ kind: "environment", owner: "raxx-app", repository: "api", environment: "production" }], unresolved: [] },
+            admin: { baseUrl: "https://api.anthropic.com", required: true },
             ...over,
         },
     };
