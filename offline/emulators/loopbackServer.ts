@@ -51,6 +51,11 @@ export interface FaultRule {
      * for one caller's requests is not taken by another caller's request to the same path that happens to come first.
      */
     readonly headers?: Readonly<Record<string, string>>;
+    /**
+     * Only requests whose JSON body has these top-level values, e.g. `{ status: "active" }`: a fault meant for a
+     * reactivation is not taken by the deactivation that posts to the same path before it.
+     */
+    readonly json?: Readonly<Record<string, string | number | boolean | null>>;
     readonly fault: Fault;
     /** How many matching requests it applies to (default 1). */
     readonly times?: number;
@@ -115,13 +120,15 @@ export class LoopbackServer {
         );
     }
 
-    private takeFault(method: string, path: string, headers: Readonly<Record<string, string>>): Fault | undefined {
+    private takeFault(method: string, path: string, headers: Readonly<Record<string, string>>, json: unknown): Fault | undefined {
+        const body = json && typeof json === "object" ? (json as Record<string, unknown>) : {};
         const entry = this.faults.find(
             (f) =>
                 f.left > 0 &&
                 (!f.rule.method || f.rule.method === method) &&
                 (!f.rule.path || (f.rule.path.startsWith("^") ? new RegExp(f.rule.path).test(path) : f.rule.path === path)) &&
-                Object.entries(f.rule.headers ?? {}).every(([name, value]) => headers[name.toLowerCase()] === value),
+                Object.entries(f.rule.headers ?? {}).every(([name, value]) => headers[name.toLowerCase()] === value) &&
+                Object.entries(f.rule.json ?? {}).every(([name, value]) => body[name] === value),
         );
         if (!entry) return undefined;
         entry.left -= 1;
@@ -151,7 +158,7 @@ export class LoopbackServer {
         const record = (outcome: RecordedRequest["outcome"]) =>
             this.requests.push({ ...request, at: Date.now(), seq: ++globalSeq, emulator: this.name, outcome });
 
-        const fault = this.takeFault(request.method, request.path, request.headers);
+        const fault = this.takeFault(request.method, request.path, request.headers, request.json);
         if (fault?.kind === "drop") {
             record("dropped");
             req.socket.destroy();
