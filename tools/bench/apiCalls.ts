@@ -24,11 +24,11 @@ export interface StepCalls {
 }
 
 const SERVICES: Readonly<Record<string, readonly StepKind[]>> = {
-    anthropic: ["validation", "revocation"],
-    infisical: ["infisical"],
-    heroku: ["heroku", "health"],
+    anthropic: ["validation", "preflight", "revocation"],
+    infisical: ["preflight", "infisical"],
+    heroku: ["preflight", "heroku", "health"],
     health: ["health"],
-    github: ["github"],
+    github: ["preflight", "github"],
 };
 
 /** `/apps/bench-app-007/config-vars` → `bench-app-007`. */

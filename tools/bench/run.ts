@@ -72,6 +72,7 @@ function benchTargets(sb: Sandbox, apps: readonly string[]): Record<string, unkn
 const LABELS: Record<string, string> = {
     "anthropic:KeyValidation": "validation",
     "anthropic:KeyLedger": "key ledger",
+    "preflight:CredentialPreflight": "preflight",
     "infisical:Secret": "Infisical",
     "heroku:ConfigVars": "Heroku",
     "health:HealthChecks": "health",

@@ -3,13 +3,14 @@ import type { PhaseResource, PhaseResult } from "./types";
 
 /** How a rehearsal names the steps of a rotation, from their resource types and inputs. */
 
-export type StepKind = "validation" | "ledger" | "infisical" | "heroku" | "github" | "command" | "health" | "revocation" | "audit" | "other";
+export type StepKind = "validation" | "ledger" | "preflight" | "infisical" | "heroku" | "github" | "command" | "health" | "revocation" | "audit" | "other";
 
-export const STEP_ORDER: readonly StepKind[] = ["validation", "ledger", "revocation", "infisical", "heroku", "github", "command", "health", "audit", "other"];
+export const STEP_ORDER: readonly StepKind[] = ["validation", "ledger", "preflight", "revocation", "infisical", "heroku", "github", "command", "health", "audit", "other"];
 
 export function stepKind(type: string): StepKind {
     if (type.endsWith("anthropic:KeyValidation")) return "validation";
     if (type.endsWith("anthropic:KeyLedger")) return "ledger";
+    if (type.endsWith("preflight:CredentialPreflight")) return "preflight";
     if (type.endsWith("infisical:Secret")) return "infisical";
     if (type.endsWith("heroku:ConfigVars")) return "heroku";
     if (type.startsWith("github:index/actions")) return "github";
@@ -23,6 +24,7 @@ export function stepKind(type: string): StepKind {
 export const STEP_LABELS: Readonly<Record<StepKind, string>> = {
     validation: "validation",
     ledger: "key ledger",
+    preflight: "preflight",
     infisical: "Infisical",
     heroku: "Heroku",
     github: "GitHub secret",
@@ -64,6 +66,8 @@ export function stepTarget(kind: StepKind, inputs: Readonly<Record<string, unkno
         }
         case "ledger":
             return "keys on consumers, until proven dead";
+        case "preflight":
+            return "every credential, read-only";
         case "revocation":
             return `${str(inputs.mode)}${inputs.emergency === true ? " (emergency, before fan-out)" : ""}`;
         case "audit": {
