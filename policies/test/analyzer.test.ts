@@ -102,6 +102,8 @@ describe("the pack as the engine runs it: default config, prod stack", () => {
             ["github-prod-secret-scope-acknowledged", "advisory", "resource"],
             ["heroku-config-var-name", "mandatory", "resource"],
             ["anthropic-key-revocation-proof", "advisory", "resource"],
+            ["anthropic-key-expiry", "mandatory", "resource"],
+            ["anthropic-key-expiry-advisory", "advisory", "resource"],
         ]);
         const schema = (name: string) => info.policies.find((p) => p.name === name)?.configSchema?.properties as Record<string, { default?: unknown }>;
         expect(schema("anthropic-key-max-age").maxAgeDays!.default).toEqual({ prod: 90, staging: 90, dev: 365 });
