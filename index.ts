@@ -29,6 +29,8 @@ const key = new AnthropicKey(config.environment, {
     ...settings,
     apiKey: pulumi.secret(apiKey),
     githubOwner: new pulumi.Config("github").get("owner"),
+    // Only whether it is set (never its value): the preflight cannot read a token kept in stack config.
+    githubTokenInConfig: Object.keys(pulumi.runtime.allConfig()).includes("github:token"),
 });
 
 // Safe outputs only: names, dates and fingerprints. Nothing here is secret.

@@ -22,6 +22,8 @@ export interface AnthropicKeyArgs extends Omit<RotationConfig, "apiKey" | "notic
     readonly apiKey: pulumi.Input<string>;
     /** `github:owner` from stack config, for repository targets without an `owner/` prefix. */
     readonly githubOwner?: string;
+    /** Whether the GitHub token is kept in `github:token` stack config rather than GITHUB_TOKEN (the value is never passed). */
+    readonly githubTokenInConfig?: boolean;
     /** Evaluation time for age and due date (tests fix it). */
     readonly now?: Date;
 }
@@ -152,7 +154,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
         // 1c. Every credential the run needs, tried read-only before the first write (the Infisical write waits for it).
         this.preflight = new CredentialPreflight(
             `${name}-preflight`,
-            { fingerprint, targets: args.targets, endpoints, githubOwner: args.githubOwner, revocation: args.revocation, audit },
+            { fingerprint, targets: args.targets, endpoints, githubOwner: args.githubOwner, githubTokenInConfig: args.githubTokenInConfig, revocation: args.revocation, audit },
             { ...child, dependsOn: [this.validation] },
         );
         const beforeFirstWrite: pulumi.Resource[] = [...afterValidation, this.preflight];

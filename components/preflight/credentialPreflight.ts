@@ -23,6 +23,8 @@ export interface CredentialPreflightArgs {
     readonly endpoints: Endpoints;
     /** `github:owner` from stack config, for repository targets without an `owner/` prefix. */
     readonly githubOwner?: string;
+    /** The GitHub token is in `github:token` stack config: the preflight cannot read it, so a missing GITHUB_TOKEN is no problem. */
+    readonly githubTokenInConfig?: boolean;
     readonly revocation: RevocationMode;
     /** Where a failure is recorded (`secret.rotate.failed`, step `preflight`). */
     readonly audit?: pulumi.Input<AuditContext>;
@@ -54,7 +56,12 @@ export function preflightInputsFor(args: Omit<CredentialPreflightArgs, "fingerpr
             secretName: t.secretName,
             siteUrl: t.siteUrl ?? endpoints.infisical ?? DEFAULT_INFISICAL_SITE_URL,
         })),
-        github: { ...(endpoints.github ? { baseUrl: endpoints.github } : {}), scopes, unresolved: [...new Set(unresolved)] },
+        github: {
+            ...(endpoints.github ? { baseUrl: endpoints.github } : {}),
+            scopes,
+            unresolved: [...new Set(unresolved)],
+            tokenInConfig: args.githubTokenInConfig === true,
+        },
         admin: { baseUrl: endpoints.anthropic ?? DEFAULT_ANTHROPIC_BASE_URL, required: args.revocation === "deactivate" },
     };
 }

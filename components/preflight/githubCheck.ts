@@ -30,7 +30,13 @@ export function publicKeyPath(scope: GithubScope): string {
     return scope.kind === "environment" ? `${repo}/environments/${e(scope.environment)}/secrets/public-key` : `${repo}/actions/secrets/public-key`;
 }
 
-export async function checkGithub(baseUrl: string | undefined, scopes: readonly GithubScope[], unresolved: readonly string[], ctx: CheckContext): Promise<CheckResult> {
+export async function checkGithub(
+    baseUrl: string | undefined,
+    scopes: readonly GithubScope[],
+    unresolved: readonly string[],
+    ctx: CheckContext,
+    tokenInConfig = false,
+): Promise<CheckResult> {
     const ownerless: CheckResult[] = unresolved.map((repository) =>
         failed({
             credential: "github:owner",
@@ -43,6 +49,8 @@ export async function checkGithub(baseUrl: string | undefined, scopes: readonly 
     if (unique.length === 0) return merge(ownerless);
     const root = githubApiRoot(baseUrl);
     const token = credential(ctx.env, GITHUB_TOKEN_ENV);
+    // A token kept in github:token stack config reaches the provider plugin only: it cannot be tried here.
+    if (!token && tokenInConfig) return merge(ownerless);
     if (!token) {
         return merge([
             ...ownerless,

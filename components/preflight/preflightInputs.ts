@@ -25,7 +25,13 @@ export interface PreflightInputs {
     readonly heroku: { readonly apiUrl: string; readonly apps: readonly string[] };
     readonly infisical: readonly InfisicalLocation[];
     /** `baseUrl`: `endpoints.github`, or undefined for github.com. */
-    readonly github: { readonly baseUrl?: string; readonly scopes: readonly GithubScope[]; readonly unresolved: readonly string[] };
+    readonly github: {
+        readonly baseUrl?: string;
+        readonly scopes: readonly GithubScope[];
+        readonly unresolved: readonly string[];
+        /** The token is kept in `github:token` stack config, which the preflight cannot read. */
+        readonly tokenInConfig?: boolean;
+    };
     /** `required`: the run cannot finish without ANTHROPIC_ADMIN_API_KEY (revocation: deactivate). */
     readonly admin: { readonly baseUrl: string; readonly required: boolean };
 }
@@ -79,6 +85,7 @@ export function preflightInputsOf(props: Props): PreflightInputs {
             ...(str(github.baseUrl) ? { baseUrl: str(github.baseUrl) } : {}),
             scopes: list(github.scopes).map(scopeOf).filter((s): s is GithubScope => s !== undefined),
             unresolved: list(github.unresolved).map(str).filter(Boolean),
+            tokenInConfig: github.tokenInConfig === true,
         },
         admin: { baseUrl: str(admin.baseUrl), required: admin.required === true },
     };

@@ -23,7 +23,7 @@ export async function runPreflight(inputs: PreflightInputs, ctx: CheckContext): 
         await Promise.all([
             checkHeroku(inputs.heroku.apiUrl, inputs.heroku.apps, ctx),
             checkInfisical(inputs.infisical, ctx),
-            checkGithub(inputs.github.baseUrl, inputs.github.scopes, inputs.github.unresolved, ctx),
+            checkGithub(inputs.github.baseUrl, inputs.github.scopes, inputs.github.unresolved, ctx, inputs.github.tokenInConfig),
             checkAdminKey(inputs.admin.baseUrl, inputs.admin.required, ctx),
         ]),
     );

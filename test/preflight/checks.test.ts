@@ -151,6 +151,13 @@ describe("GitHub: the Actions public key of each repository, environment and org
         expect(s.github.server.requests.length).toBe(before);
     });
 
+    it("cannot try a token kept in github:token stack config: a missing GITHUB_TOKEN is then no problem", async () => {
+        const before = s.github.server.requests.length;
+        const result = await checkGithub(s.github.url, [repoScope], [], contextOf(envOf(s, { GITHUB_TOKEN: undefined })), true);
+        expect(result).toEqual({ passed: [], problems: [] });
+        expect(s.github.server.requests.length).toBe(before);
+    });
+
     it("talks to github.com's API as is, and to any other base URL under /api/v3 as the provider does", () => {
         expect(githubApiRoot(undefined)).toBe("https://api.github.com");
         expect(githubApiRoot("https://api.github.com/")).toBe("https://api.github.com");
