@@ -4,7 +4,7 @@
  * `pulumi` on PATH) with a network guard that records any attempt to reach an address other than loopback.
  * Every command's output, every event log and the exported state are kept for the leak scan.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { parse, stringify } from "yaml";
@@ -154,6 +154,21 @@ export class EngineStack {
             }
         }
         return texts;
+    }
+
+    /**
+     * The leak scan: every command's output and event log, the stack export, the audit log and the emulators'
+     * request logs (without the headers and bodies built to carry credentials) must hold no key, no credential
+     * and no sk-ant- string.
+     */
+    async leaks(keys: readonly string[]): Promise<string[]> {
+        const state = await this.exportState();
+        const emulatorLogs = this.sb.servers.map((s) => ({
+            name: `emulator ${s.name} log`,
+            text: JSON.stringify(s.requests.map((r) => ({ ...r, headers: undefined, body: undefined, json: undefined }))),
+        }));
+        const artifacts = [...this.artifacts(), { name: "stack export", text: state.text }, ...(existsSync(this.auditFile) ? [{ name: "audit log", text: readFileSync(this.auditFile, "utf8") }] : []), ...emulatorLogs];
+        return findLeaks(artifacts, secretsOf(this.sb, keys));
     }
 
     async dispose(): Promise<void> {
