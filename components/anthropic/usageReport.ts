@@ -19,6 +19,11 @@ import { HttpClient, parseJson } from "../http/httpClient";
  * When the analytics endpoint is not there (404) or refuses the query (400), the legacy one is asked. Both
  * paginate with `has_more` / `next_page`. Only minutes with usage come back; the caller treats a missing
  * minute as zero. Nothing here is key-shaped; the admin key is passed in and redacted from every message.
+ *
+ * `fetchHourlyModelUsage` asks the same two endpoints for one-hour buckets grouped by `api_key_id` and `model`
+ * (the exposure report of a compromised key): analytics `time_bucket_width=1h`, legacy `bucket_width=1h` with
+ * `limit` ≤ 168 buckets a page (the vendor's maximum for 1h), every page followed. Input tokens are uncached +
+ * cache read + cache creation; output tokens are `output_tokens`; requests are null from the legacy endpoint.
  */
 
 export const ANALYTICS_USAGE_PATH = "/v1/organizations/analytics/usage";
@@ -65,34 +70,75 @@ export class UsageReportError extends Error {
 
 export async function fetchKeyUsage(q: UsageQuery): Promise<UsageReport> {
     if (q.keyIds.length === 0) return { source: "analytics", rows: [] };
-    const first = await pages(q, "analytics");
-    if (first.ok) return { source: "analytics", rows: first.rows };
+    const { source, rows } = await eitherEndpoint(q, MINUTE_SPEC);
+    return { source, rows };
+}
+
+/** One hour of one key's usage of one model. */
+export interface KeyHourModelUsage {
+    /** Start of the one-hour bucket (RFC 3339, UTC). */
+    readonly hour: string;
+    readonly keyId: string;
+    /** The model id as the report names it ("unknown" when the row has none). */
+    readonly model: string;
+    /** Requests in the hour; null when the endpoint reports tokens only (legacy). */
+    readonly requests: number | null;
+    readonly inputTokens: number;
+    readonly outputTokens: number;
+}
+
+export interface HourlyModelUsageReport {
+    readonly source: UsageReport["source"];
+    readonly rows: readonly KeyHourModelUsage[];
+    /** Pages read from the endpoint that answered. */
+    readonly pages: number;
+}
+
+/** Hourly usage per key and model over [startingAt, endingAt), every page; the same fallback as fetchKeyUsage. */
+export async function fetchHourlyModelUsage(q: UsageQuery): Promise<HourlyModelUsageReport> {
+    if (q.keyIds.length === 0) return { source: "analytics", rows: [], pages: 0 };
+    return eitherEndpoint(q, { bucket: "1h", byModel: true, parse: (source, data) => (source === "analytics" ? analyticsHourRows(data) : legacyHourRows(data)) });
+}
+
+async function eitherEndpoint<R>(q: UsageQuery, spec: PageSpec<R>): Promise<{ source: UsageReport["source"]; rows: R[]; pages: number }> {
+    const first = await pages(q, "analytics", spec);
+    if (first.ok) return { source: "analytics", rows: first.rows, pages: first.pages };
     if (first.status !== 404 && first.status !== 400) throw new UsageReportError(first.message, first.status);
-    const legacy = await pages(q, "usage_report");
-    if (legacy.ok) return { source: "usage_report", rows: legacy.rows };
+    const legacy = await pages(q, "usage_report", spec);
+    if (legacy.ok) return { source: "usage_report", rows: legacy.rows, pages: legacy.pages };
     throw new UsageReportError(`${first.message}; and then ${legacy.message}`, legacy.status);
 }
 
-type PageResult = { ok: true; rows: KeyMinuteUsage[] } | { ok: false; status: number | null; message: string };
+type PageResult<R> = { ok: true; rows: R[]; pages: number } | { ok: false; status: number | null; message: string };
 
-async function pages(q: UsageQuery, source: UsageReport["source"]): Promise<PageResult> {
+/** What one family of queries asks for and how its rows are read. */
+interface PageSpec<R> {
+    readonly bucket: "1m" | "1h";
+    readonly byModel: boolean;
+    readonly parse: (source: UsageReport["source"], data: unknown[]) => R[];
+}
+
+const MINUTE_SPEC: PageSpec<KeyMinuteUsage> = { bucket: "1m", byModel: false, parse: (source, data) => (source === "analytics" ? analyticsRows(data) : legacyRows(data)) };
+
+async function pages<R>(q: UsageQuery, source: UsageReport["source"], spec: PageSpec<R>): Promise<PageResult<R>> {
     const base = q.baseUrl.replace(/\/+$/, "");
     const path = source === "analytics" ? ANALYTICS_USAGE_PATH : LEGACY_USAGE_PATH;
     const http = new HttpClient(q.maxTotalMs !== undefined ? { retry: { maxTotalMs: Math.max(1, q.maxTotalMs) } } : {});
-    const rows: KeyMinuteUsage[] = [];
+    const rows: R[] = [];
     let page: string | null = null;
     for (let n = 0; n < MAX_PAGES; n++) {
         const params = new URLSearchParams();
         params.set("starting_at", q.startingAt.toISOString());
         params.set("ending_at", q.endingAt.toISOString());
         params.append("group_by[]", "api_key_id");
+        if (spec.byModel) params.append("group_by[]", "model");
         for (const id of q.keyIds) params.append("api_key_ids[]", id);
         if (source === "analytics") {
-            params.set("time_bucket_width", "1m");
+            params.set("time_bucket_width", spec.bucket);
             params.set("limit", "1000");
         } else {
-            params.set("bucket_width", "1m");
-            params.set("limit", "1440");
+            params.set("bucket_width", spec.bucket);
+            params.set("limit", spec.bucket === "1h" ? "168" : "1440");
         }
         if (page) params.set("page", page);
         const headers: Record<string, string> = { "x-api-key": q.adminKey, "anthropic-version": "2023-06-01", accept: "application/json" };
@@ -112,9 +158,9 @@ async function pages(q: UsageQuery, source: UsageReport["source"]): Promise<Page
             return { ok: false, status: res.status, message: redact(`GET ${path} answered HTTP ${res.status}${detail}${requestId}`, [q.adminKey]) };
         }
         const data = Array.isArray(body?.data) ? (body!.data as unknown[]) : [];
-        rows.push(...(source === "analytics" ? analyticsRows(data) : legacyRows(data)));
+        rows.push(...spec.parse(source, data));
         page = body?.has_more === true && typeof body.next_page === "string" && body.next_page ? body.next_page : null;
-        if (!page) return { ok: true, rows };
+        if (!page) return { ok: true, rows, pages: n + 1 };
     }
     return { ok: false, status: null, message: `GET ${path} did not end after ${MAX_PAGES} pages` };
 }
@@ -151,6 +197,54 @@ function legacyRows(data: unknown[]): KeyMinuteUsage[] {
                 num(creation.ephemeral_5m_input_tokens) + num(creation.ephemeral_1h_input_tokens) +
                 num(r.cache_creation_5m_input_tokens) + num(r.cache_creation_1h_input_tokens);
             out.push({ minute, keyId: r.api_key_id, requests: null, tokens });
+        }
+    }
+    return out;
+}
+
+/** Input tokens of a usage object: uncached + cache read + cache creation (either shape the API uses). */
+function inputTokensOf(u: Record<string, unknown>): number {
+    const creation = (u.cache_creation ?? {}) as Record<string, unknown>;
+    return (
+        num(u.uncached_input_tokens) + num(u.cache_read_input_tokens) +
+        num(creation.ephemeral_5m_input_tokens) + num(creation.ephemeral_1h_input_tokens) +
+        num(u.cache_creation_5m_input_tokens) + num(u.cache_creation_1h_input_tokens)
+    );
+}
+
+function modelOf(v: unknown): string {
+    return typeof v === "string" && v ? v : "unknown";
+}
+
+function analyticsHourRows(data: unknown[]): KeyHourModelUsage[] {
+    const out: KeyHourModelUsage[] = [];
+    for (const raw of data) {
+        const r = (raw ?? {}) as { starting_at?: unknown; group?: { api_key_id?: unknown; model?: unknown }; usage?: Record<string, unknown> };
+        const keyId = r.group?.api_key_id;
+        if (typeof keyId !== "string" || typeof r.starting_at !== "string") continue;
+        const u = r.usage ?? {};
+        out.push({
+            hour: new Date(r.starting_at).toISOString(),
+            keyId,
+            model: modelOf(r.group?.model),
+            requests: typeof u.requests === "number" ? u.requests : null,
+            inputTokens: inputTokensOf(u),
+            outputTokens: num(u.output_tokens),
+        });
+    }
+    return out;
+}
+
+function legacyHourRows(data: unknown[]): KeyHourModelUsage[] {
+    const out: KeyHourModelUsage[] = [];
+    for (const raw of data) {
+        const bucket = (raw ?? {}) as { starting_at?: unknown; results?: unknown };
+        if (typeof bucket.starting_at !== "string" || !Array.isArray(bucket.results)) continue;
+        const hour = new Date(bucket.starting_at).toISOString();
+        for (const res of bucket.results) {
+            const r = (res ?? {}) as Record<string, unknown>;
+            if (typeof r.api_key_id !== "string") continue;
+            out.push({ hour, keyId: r.api_key_id, model: modelOf(r.model), requests: null, inputTokens: inputTokensOf(r), outputTokens: num(r.output_tokens) });
         }
     }
     return out;
