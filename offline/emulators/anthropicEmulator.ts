@@ -1,7 +1,8 @@
 import { randomBytes } from "crypto";
 import { fingerprint } from "../../components/domain/fingerprint";
 import { makeAdminKey, makeApiKey } from "./keys";
-import { UsageRecorder, usageWindow, paginateUsage, TrafficScript, MINUTE_MS } from "./anthropicUsage";
+import { hourlyUsageReport, ModelUsage } from "./anthropicHourlyUsage";
+import { UsageRecorder, usageWindow, paginateUsage, TrafficScript, BUCKET_MS, LEGACY_BUCKETS_PER_PAGE } from "./anthropicUsage";
 import { EmulatorRequest, EmulatorResponse, FaultRule, LoopbackServer, RecordedRequest } from "./loopbackServer";
 
 /**
@@ -255,6 +256,8 @@ export class AnthropicEmulator {
     private nextOrder = 0;
     /** Per key, per minute: real Messages calls and scripted traffic, for the usage reports. */
     readonly usage: UsageRecorder;
+    /** Which model some of a key's traffic used, for the 1h reports grouped by model (anthropicHourlyUsage.ts). */
+    readonly modelUsage: ModelUsage;
     analyticsEndpoint: boolean;
     private readonly statusListeners: ((key: EmulatedKey, status: KeyStatus) => void)[] = [];
 
@@ -268,6 +271,7 @@ export class AnthropicEmulator {
         this.server = new LoopbackServer("anthropic", (req) => this.route(req));
         this.usage = new UsageRecorder(() => this.now());
         this.usage.lagMs = options.usageLagMs ?? 0;
+        this.modelUsage = new ModelUsage(this.usage);
         this.analyticsEndpoint = options.analyticsEndpoint ?? true;
     }
 
@@ -497,7 +501,7 @@ export class AnthropicEmulator {
         const inputTokens = 7 + Math.ceil(JSON.stringify(body.messages).length / 16);
         const outputTokens = Math.min(body.max_tokens, 4);
         const headers = this.rateLimitHeaders === "none" ? undefined : this.countAndHeaders(record, inputTokens, outputTokens);
-        this.usage.record(record.id, inputTokens + outputTokens);
+        this.usage.record(record.id, inputTokens, outputTokens);
         return {
             status: 200,
             headers,
@@ -580,18 +584,25 @@ export class AnthropicEmulator {
         if (analytics && !(req.headers["anthropic-beta"] ?? "").split(",").map((b) => b.trim()).includes("analytics-usage-cost-2026-08-24")) {
             return this.error(400, "invalid_request_error", "this endpoint is in beta: send anthropic-beta: analytics-usage-cost-2026-08-24", requestId);
         }
-        const window = usageWindow(req.query, analytics ? "time_bucket_width" : "bucket_width", analytics ? 24 * 60 : 1440);
+        if (req.query.get(analytics ? "time_bucket_width" : "bucket_width") === "1h") {
+            const own = [...this.records.values()].filter((k) => k.organizationId === org).map((k) => k.id);
+            const answer = hourlyUsageReport(req.query, analytics, own, this.modelUsage);
+            return "body" in answer ? { status: 200, body: answer.body } : this.error(answer.status, "invalid_request_error", answer.error, requestId);
+        }
+        const window = usageWindow(req.query, analytics ? "time_bucket_width" : "bucket_width");
         if ("status" in window) return this.error(window.status, "invalid_request_error", window.message, requestId);
         const own = new Set([...this.records.values()].filter((k) => k.organizationId === org).map((k) => k.id));
         const keyIds = (window.keyIds.length ? window.keyIds : [...own]).filter((id) => own.has(id));
-        const cells = this.usage.cells(keyIds, window.start, window.end);
+        const cells = this.usage.cells(keyIds, window.start, window.end, window.width);
+        const bucketMs = BUCKET_MS[window.width];
         const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+        const tokens = (c: (typeof cells)[number]["cell"]) => ({ uncached_input_tokens: c.inputTokens, cache_read_input_tokens: 0, output_tokens: c.outputTokens });
         if (analytics) {
             const rows = cells.map((c) => ({
                 starting_at: iso(c.minute),
-                ending_at: iso(c.minute + MINUTE_MS),
+                ending_at: iso(c.minute + bucketMs),
                 group: { api_key_id: c.keyId },
-                usage: { requests: c.cell.requests, total_tokens: c.cell.tokens, uncached_input_tokens: c.cell.tokens, cache_read_input_tokens: 0, output_tokens: 0 },
+                usage: { requests: c.cell.requests, total_tokens: c.cell.tokens, ...tokens(c.cell) },
             }));
             const { page, has_more, next_page } = paginateUsage(rows, req.query, 20, 1000);
             return { status: 200, body: { data: page, has_more, next_page } };
@@ -599,10 +610,11 @@ export class AnthropicEmulator {
         const minutes = [...new Set(cells.map((c) => c.minute))];
         const buckets = minutes.map((m) => ({
             starting_at: iso(m),
-            ending_at: iso(m + MINUTE_MS),
-            results: cells.filter((c) => c.minute === m).map((c) => ({ api_key_id: c.keyId, uncached_input_tokens: c.cell.tokens, cache_read_input_tokens: 0, output_tokens: 0 })),
+            ending_at: iso(m + bucketMs),
+            results: cells.filter((c) => c.minute === m).map((c) => ({ api_key_id: c.keyId, ...tokens(c.cell) })),
         }));
-        const { page, has_more, next_page } = paginateUsage(buckets, req.query, 60, 1440);
+        const perPage = LEGACY_BUCKETS_PER_PAGE[window.width];
+        const { page, has_more, next_page } = paginateUsage(buckets, req.query, perPage.default, perPage.max);
         return { status: 200, body: { data: page, has_more, next_page } };
     }
 
