@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ANALYTICS_USAGE_PATH, LEGACY_USAGE_PATH } from "../../components/anthropic/usageReport";
 import type { RecordedRequest } from "../../offline/emulators/loopbackServer";
 import type { RehearsalRun } from "../../offline/harness/rehearsal";
 import { HEALTH_PATH } from "../../offline/harness/sandbox";
@@ -14,8 +15,11 @@ import {
     invariantProblems,
     judgeTransientLeg,
     lastSeq,
+    legMatcher,
     legRequests,
+    MATRIX_CUTOVER,
     MatrixContext,
+    OWN_TRANSIENT_RUN,
     previousKeyProblems,
     serverOf,
     TRANSIENT_RUNS,
@@ -36,6 +40,11 @@ import { Scenario } from "./scenario";
  * - An authentication failure gets a run of its own: it must fail with an error naming the step and the
  *   target, record a `secret.rotate.failed` line for that step, leave the previous key active, and a second
  *   run without faults must converge to exactly the state a clean run reaches.
+ * - A call a clean rotation never makes (the reactivation after a failed health watch) gets runs of its own in
+ *   its situation: one with every transient kind, which must end the way its situation says (rolled back, the
+ *   previous key active again), then a run that must converge; its authentication failure ends as the call
+ *   says (the previous key DEAD, audited as rolled back).
+ * - Every run checks the cut-over in the usage report first (MATRIX_CUTOVER: one look that proves it).
  * - After every run: no consumer holds (or was ever sent) anything but the old or the new key, and the
  *   Heroku apps' other vars are intact.
  */
@@ -47,11 +56,13 @@ const HEALTH = (url: string, timeoutSeconds = 2.5) => ({ healthChecks: [{ url, e
  * The matrix runs in two lanes at once, each with its own sandbox and state carried from cell to cell. vitest
  * gives this machine's two cores one worker, so test files run one after another, and a rehearsal keeps about
  * one core busy (and sleeps through retry waits): two lanes finish in little more than half the time, for the
- * price of one more clean rotation.
+ * price of one more clean rotation. Lane A's Anthropic emulator has no analytics endpoint (an organisation
+ * without it), so its usage report is the legacy one after a 404; lane B's has it. The transient runs (and the
+ * reactivation's own runs) go to lane A, whose authentication cells are fewer.
  */
-const LANES: readonly { readonly name: string; readonly transient: boolean; readonly authCalls: readonly string[] }[] = [
-    { name: "A", transient: true, authCalls: ["validation", "admin"] },
-    { name: "B", transient: false, authCalls: ["infisical-login", "infisical-write", "heroku", "health", "revocation"] },
+const LANES: readonly { readonly name: string; readonly transient: boolean; readonly analytics: boolean; readonly authCalls: readonly string[] }[] = [
+    { name: "A", transient: true, analytics: false, authCalls: ["validation", "admin", "reactivation"] },
+    { name: "B", transient: false, analytics: true, authCalls: ["infisical-login", "infisical-write", "heroku", "health", "usage-report", "revocation"] },
 ];
 
 interface LaneResult {
@@ -73,15 +84,26 @@ const diff = (reference: readonly string[], now: readonly string[]) => [
     ...now.filter((l) => !reference.includes(l)).map((l) => `unlike a clean run: ${l}`),
 ];
 
+/** The calls every rotation makes: their transient cells share the lane's transient runs. */
+const SHARED = CALLS.filter((c) => !c.situation);
+
 async function runLane(lane: (typeof LANES)[number], scenarios: Scenario[]): Promise<LaneResult> {
-    const sc = await Scenario.start();
+    const sc = await Scenario.start({ anthropic: { analyticsEndpoint: lane.analytics } });
     scenarios.push(sc);
     const sb = sc.sandbox;
     const cells: Cell[] = [];
     const runs: { name: string; run: RehearsalRun }[] = [];
     const keysUsed: string[] = [];
-    const config = HEALTH(sb.health.at(HEALTH_PATH));
+    const config = { ...HEALTH(sb.health.at(HEALTH_PATH)), cutover: MATRIX_CUTOVER };
     const apps = sb.targets().herokuApps;
+    const usagePath = lane.analytics ? ANALYTICS_USAGE_PATH : LEGACY_USAGE_PATH;
+    const contextFor = (previous: { id: string; value: string }, next: { value: string }): MatrixContext => ({
+        previousKeyId: previous.id,
+        previousKey: previous.value,
+        newKey: next.value,
+        apps,
+        usagePath,
+    });
     const up = async (name: string, key: string, env: Record<string, string> = {}, overrides: Record<string, unknown> = config) => {
         const run = await sc.up(key, { config: overrides, env });
         runs.push({ name: `${lane.name}: ${name}`, run });
@@ -101,14 +123,13 @@ async function runLane(lane: (typeof LANES)[number], scenarios: Scenario[]): Pro
     for (const group of lane.transient ? TRANSIENT_RUNS : []) {
         const next = sc.createKey();
         keysUsed.push(next.value);
-        const ctx: MatrixContext = { previousKeyId: current.id, previousKey: current.value, newKey: next.value, apps };
-        for (const call of CALLS) {
+        const ctx = contextFor(current, next);
+        for (const call of SHARED) {
             for (const leg of call.legs(ctx)) {
                 // A leg judged by its key is faulted only for that key: other callers of the same path in the run
                 // (the key ledger's probes of retired keys, the ping of the previous key) would otherwise take the
                 // fault first or not, depending on how the parallel calls happen to be scheduled.
-                const onlyFor = leg.key !== undefined ? { headers: { "x-api-key": leg.key } } : {};
-                for (const kind of group.kinds) serverOf(sb, leg.service).injectFault({ method: leg.method, path: leg.path, ...onlyFor, fault: transientFault(kind, leg.service), times: 1 });
+                for (const kind of group.kinds) serverOf(sb, leg.service).injectFault({ method: leg.method, path: leg.path, ...legMatcher(leg), fault: transientFault(kind, leg.service), times: 1 });
             }
         }
         const since = lastSeq(sb);
@@ -121,7 +142,7 @@ async function runLane(lane: (typeof LANES)[number], scenarios: Scenario[]): Pro
             ...diff(reference, convergedSnapshot(sc, next.value)),
             ...previousKeyProblems(sc, keys),
         ];
-        for (const call of CALLS) {
+        for (const call of SHARED) {
             const legs = call.legs(ctx);
             const requests = legs.map((leg) => legRequests(sb, leg, since));
             for (const kind of group.kinds) {
@@ -141,17 +162,70 @@ async function runLane(lane: (typeof LANES)[number], scenarios: Scenario[]): Pro
         current = next;
     }
 
+    // Calls with a situation of their own: every transient kind in one run, which must end as the situation says.
+    for (const call of lane.transient ? CALLS.filter((c) => c.situation) : []) {
+        const situation = call.situation!;
+        const next = sc.createKey();
+        keysUsed.push(next.value);
+        const ctx = contextFor(current, next);
+        const keys = { newKey: next.value, oldKey: current.value };
+        const group = OWN_TRANSIENT_RUN;
+        for (const leg of call.legs(ctx)) {
+            for (const kind of group.kinds) serverOf(sb, leg.service).injectFault({ method: leg.method, path: leg.path, ...legMatcher(leg), fault: transientFault(kind, leg.service), times: 1 });
+        }
+        const end = situation.arrange(sb, current.id);
+        const since = lastSeq(sb);
+        const run = await up(`${call.id}: ${group.name}`, next.value, group.env);
+        clearFaults();
+        end();
+        const legs = call.legs(ctx);
+        const requests = legs.map((leg) => legRequests(sb, leg, since));
+        const lastAudit = sc.auditRecords().at(-1);
+        const runProblems: string[] = [];
+        if (run.exitCode === 0 || !run.error) runProblems.push(`the run did not end as its situation does (${situation.recovered.auditAction})`);
+        else if (!situation.recovered.failure.test(run.error)) runProblems.push(`the run did not end as its situation does: ${run.error.slice(0, 400)}`);
+        if (lastAudit?.action !== situation.recovered.auditAction || lastAudit.step !== "revocation") {
+            runProblems.push(`the last audit line is ${lastAudit?.action} at ${lastAudit?.step}, expected ${situation.recovered.auditAction} at revocation`);
+        }
+        const status = sb.anthropic.key(current.value)?.status;
+        if (status !== situation.recovered.previousKey) runProblems.push(`the previous key is ${status}, expected ${situation.recovered.previousKey}`);
+        runProblems.push(...invariantProblems(sc, keys, since, baselineVars));
+
+        const sinceConverge = lastSeq(sb);
+        const converge = await up(`${call.id}: convergence`, next.value);
+        if (converge.error) runProblems.push(`the run without faults failed: ${converge.error.split("\n")[0]}`);
+        runProblems.push(...invariantProblems(sc, keys, sinceConverge, baselineVars).map((p) => `after convergence: ${p}`));
+        runProblems.push(...diff(reference, convergedSnapshot(sc, next.value)));
+        runProblems.push(...previousKeyProblems(sc, keys));
+        for (const kind of group.kinds) {
+            const problems = [...legs.map((leg, i) => judgeTransientLeg(requests[i]!, leg, kind)).filter((p): p is string => !!p), ...runProblems];
+            cells.push({
+                call: call.id,
+                fault: kind,
+                passed: problems.length === 0,
+                outcome: (problems.length === 0 ? "ok after retries, rolled back, converged" : "not recovered") + (kind === "429" ? waitedText(requests) : ""),
+                attempts: requests.map((r) => String(r.length)).join("+"),
+                callSeconds: callSpan(requests.flat()),
+                runSeconds: `${seconds(run)}+${seconds(converge)} (own, shared)`,
+                problems,
+            });
+        }
+        current = next;
+    }
+
     // Authentication failures: a failing run each, then a run without faults that must converge.
     for (const call of CALLS.filter((c) => lane.authCalls.includes(c.id))) {
         const next = sc.createKey();
         keysUsed.push(next.value);
-        const ctx: MatrixContext = { previousKeyId: current.id, previousKey: current.value, newKey: next.value, apps };
+        const ctx = contextFor(current, next);
         const keys = { newKey: next.value, oldKey: current.value };
-        for (const leg of call.authLegs(ctx)) serverOf(sb, leg.service).injectFault({ method: leg.method, path: leg.path, fault: call.authFault, times: 1000 });
+        for (const leg of call.authLegs(ctx)) serverOf(sb, leg.service).injectFault({ method: leg.method, path: leg.path, ...legMatcher(leg), fault: call.authFault, times: 1000 });
+        const end = call.situation?.arrange(sb, current.id) ?? (() => undefined);
         const since = lastSeq(sb);
         // A health endpoint that answers 401 fails for real once its timeout is over: keep that one short.
-        const failed = await up(`${call.id} × auth`, next.value, {}, call.id === "health" ? HEALTH(sb.health.at(HEALTH_PATH), 1) : config);
+        const failed = await up(`${call.id} × auth`, next.value, {}, call.id === "health" ? { ...config, ...HEALTH(sb.health.at(HEALTH_PATH), 1) } : config);
         clearFaults();
+        end();
         const status = call.authFault.kind === "status" ? call.authFault.status : 0;
         const requests = call.authLegs(ctx).map((leg) => legRequests(sb, leg, since));
         const lastAudit = sc.auditRecords().at(-1);
@@ -159,10 +233,17 @@ async function runLane(lane: (typeof LANES)[number], scenarios: Scenario[]): Pro
         if (failed.exitCode === 0 || !failed.error) problems.push("the run did not fail");
         else if (!call.failure.test(failed.error)) problems.push(`the error does not name the step and target as expected: ${failed.error.slice(0, 400)}`);
         if (!requests.flat().some((r) => r.outcome === status)) problems.push(`no request got the injected ${status}`);
-        if (lastAudit?.action !== "secret.rotate.failed" || lastAudit.step !== call.auditStep) {
-            problems.push(`the last audit line is ${lastAudit?.action} at ${lastAudit?.step}, expected secret.rotate.failed at ${call.auditStep}`);
+        const auditAction = call.auditAction ?? "secret.rotate.failed";
+        if (lastAudit?.action !== auditAction || lastAudit.step !== call.auditStep) {
+            problems.push(`the last audit line is ${lastAudit?.action} at ${lastAudit?.step}, expected ${auditAction} at ${call.auditStep}`);
         }
-        if (sb.anthropic.key(current.value)?.status !== "active") problems.push("the previous key was revoked although the rotation failed");
+        const previousStatus = sb.anthropic.key(current.value)?.status;
+        const expectedStatus = call.previousKeyAfterAuth ?? "active";
+        if (previousStatus !== expectedStatus) problems.push(`the previous key is ${previousStatus} after the failure, expected ${expectedStatus}`);
+        for (const leg of call.untouchedByAuth?.(ctx) ?? []) {
+            const touched = legRequests(sb, leg, since);
+            if (touched.length) problems.push(`${leg.method} ${leg.path} was called ${touched.length} time(s) although the run failed before it`);
+        }
         if (failed.steps.some((s) => s.type.endsWith("RotationAudit"))) problems.push("the audit step ran after a failure");
         problems.push(...invariantProblems(sc, keys, since, baselineVars).map((p) => `after the failure: ${p}`));
 

@@ -3,12 +3,13 @@ import { anthropicErrorBody } from "../../offline/emulators/anthropicEmulator";
 import type { Fault, LoopbackServer, RecordedRequest } from "../../offline/emulators/loopbackServer";
 import { HEALTH_PATH, Sandbox, UNRELATED_VARS } from "../../offline/harness/sandbox";
 import { StateStore } from "../../offline/harness/stateStore";
+import { CONSUMER_STILL_ON_PREVIOUS_KEY, Situation } from "./faultMatrixSituations";
 import type { Scenario } from "./scenario";
 
 /**
- * The fault matrix (issue 6, item 4): which calls of a rotation are faulted, how, and how each cell is judged
- * from the emulators' request logs. The test (faultMatrix.test.ts) drives the runs; this module holds the
- * vocabulary and the judges so the table stays readable.
+ * The fault matrix (issue 6, item 4; the usage report and the reactivation: issue 13): which calls of a rotation
+ * are faulted, how, and how each cell is judged from the emulators' request logs. The test (faultMatrix.test.ts)
+ * drives the runs; this module holds the vocabulary and the judges so the table stays readable.
  *
  * Calls and the requests ("legs") that make them up:
  *   validation      POST /v1/messages (the new key's ping)
@@ -17,7 +18,14 @@ import type { Scenario } from "./scenario";
  *   infisical write PATCH /api/v3/secrets/raw/ANTHROPIC_API_KEY
  *   heroku          PATCH /apps/{app}/config-vars (every app)
  *   health          GET  /api/agents/health on the health emulator
+ *   usage report    GET  /v1/organizations/usage_report/messages (the legacy endpoint: lane A's emulator serves no
+ *                        analytics, so each look is a 404 there, then this) or /v1/organizations/analytics/usage (lane B,
+ *                        where the auth cell runs): the cut-over check before anything is revoked
  *   revocation      POST /v1/organizations/api_keys/{previous key id} (deactivate) + GET /v1/models (the 401 proof)
+ *   reactivation    POST /v1/organizations/api_keys/{previous key id} with status active, after the health watch that
+ *                        follows the deactivation fails (a consumer outside targets still on the previous key): a
+ *                        situation of its own (faultMatrixSituations.ts), so its cells have runs of their own, which
+ *                        must end rolled back with the previous key active again (auth: DEAD, and said so plainly)
  */
 
 export type FaultKind = "429" | "500" | "503/529" | "timeout" | "drop" | "auth";
@@ -36,6 +44,20 @@ export const TRANSIENT_RUNS: readonly { readonly name: string; readonly kinds: r
     { name: "503/529, timeout on every call", kinds: ["503/529", "timeout"], env: { ANTHROPIC_KEY_ROTATION_ATTEMPT_TIMEOUT_MS: "500" } },
 ];
 
+/** A call with a situation of its own meets every transient kind in one run (one Anthropic call: no Infisical backoff to split). */
+export const OWN_TRANSIENT_RUN: (typeof TRANSIENT_RUNS)[number] = {
+    name: "every transient fault",
+    kinds: ["429", "500", "503/529", "timeout", "drop"],
+    env: { ANTHROPIC_KEY_ROTATION_ATTEMPT_TIMEOUT_MS: "500" },
+};
+
+/**
+ * The cut-over check in every matrix run: one look (maxWaitMinutes 0), no new-key requirement, and a data lag of
+ * 30 minutes, so the idle window lies before any key of the matrix was created: the look proves the cut-over
+ * whatever the machine's speed, and costs one usage-report call (two in lane A: the analytics 404, then legacy).
+ */
+export const MATRIX_CUTOVER = { idleMinutes: 1, minNewKeyRequests: 0, maxWaitMinutes: 0, dataLagMinutes: 30 } as const;
+
 type Service = "anthropic" | "heroku" | "infisical" | "health";
 
 export interface Leg {
@@ -46,6 +68,8 @@ export interface Leg {
     readonly success: (outcome: RecordedRequest["outcome"]) => boolean;
     /** Only requests that carry this key in x-api-key (the new key's ping, not the previous key's). */
     readonly key?: string;
+    /** Only requests whose JSON body has these values (the reactivation, not the deactivation before it). */
+    readonly body?: Readonly<Record<string, string>>;
     /**
      * The least wait expected after a 429 with `retry-after: 1`: the Anthropic calls honour it in full, the
      * HttpClient calls up to ANTHROPIC_KEY_ROTATION_RETRY_MAX_DELAY_MS (200 ms in the sandbox), Infisical's SDK
@@ -60,6 +84,8 @@ export interface MatrixContext {
     readonly previousKey: string;
     readonly newKey: string;
     readonly apps: readonly string[];
+    /** The usage-report endpoint the lane's Anthropic emulator answers (analytics, or legacy where it has none). */
+    readonly usagePath: string;
 }
 
 export interface CallSpec {
@@ -72,10 +98,19 @@ export interface CallSpec {
     readonly authFault: Fault;
     /** What the failed run's error must say: it names the step (and the target). */
     readonly failure: RegExp;
-    /** The `step` of the `secret.rotate.failed` audit line. */
+    /** The `step` of the audit line the failure writes. */
     readonly auditStep: string;
+    /** Its `action`; default `secret.rotate.failed`. */
+    readonly auditAction?: string;
+    /** The previous key's status after the authentication failure; default active (nothing was revoked). */
+    readonly previousKeyAfterAuth?: "active" | "inactive";
+    /** Legs that must see no request in the authentication failure's run (e.g. no deactivation). */
+    untouchedByAuth?(ctx: MatrixContext): Leg[];
+    /** A call a clean rotation never makes: its cells get runs of their own in this situation. */
+    readonly situation?: Situation;
 }
 
+const callById = (id: string): CallSpec => CALLS.find((c) => c.id === id)!;
 const ok2xx = (o: RecordedRequest["outcome"]) => typeof o === "number" && o >= 200 && o < 300;
 const proven401 = (o: RecordedRequest["outcome"]) => o === 401;
 const SECRET_NAME = "ANTHROPIC_API_KEY";
@@ -93,7 +128,7 @@ export const CALLS: readonly CallSpec[] = [
         label: "validation (Messages)",
         // The new key's ping (the previous key's own ping, reported only, is not this call).
         legs: (ctx) => [{ service: "anthropic", method: "POST", path: "/v1/messages", success: ok2xx, key: ctx.newKey, waitAfter429Ms: 950 }],
-        authLegs: (ctx) => CALLS[0]!.legs(ctx),
+        authLegs: (ctx) => callById("validation").legs(ctx),
         authFault: anthropicFault(401, "authentication_error", "invalid x-api-key"),
         failure: /^Key validation failed: the API rejected the new key[\s\S]*step: validate the new key[\s\S]*target: Anthropic Messages API/,
         auditStep: "validation",
@@ -102,7 +137,7 @@ export const CALLS: readonly CallSpec[] = [
         id: "admin",
         label: "Admin API key lookup",
         legs: () => [{ service: "anthropic", method: "GET", path: "/v1/organizations/api_keys", success: ok2xx, waitAfter429Ms: 950 }],
-        authLegs: (ctx) => CALLS[1]!.legs(ctx),
+        authLegs: (ctx) => callById("admin").legs(ctx),
         authFault: anthropicFault(401, "authentication_error", "invalid x-api-key"),
         failure: /^Key validation failed: the Admin API rejected ANTHROPIC_ADMIN_API_KEY[\s\S]*step: validate the new key[\s\S]*target: Anthropic Admin API/,
         auditStep: "validation",
@@ -111,7 +146,7 @@ export const CALLS: readonly CallSpec[] = [
         id: "infisical-login",
         label: "Infisical login",
         legs: () => [{ service: "infisical", method: "POST", path: "/api/v1/auth/universal-auth/login", success: ok2xx, waitAfter429Ms: 700 }],
-        authLegs: (ctx) => CALLS[2]!.legs(ctx),
+        authLegs: (ctx) => callById("infisical-login").legs(ctx),
         authFault: { kind: "status", status: 401, body: { reqId: "req-matrix", statusCode: 401, message: "Invalid credentials", error: "UnauthorizedError" } },
         failure: new RegExp(`^infisical login failed for secret ${SECRET_NAME} in Infisical project [\\s\\S]*HTTP 401`),
         auditStep: "infisical",
@@ -120,7 +155,7 @@ export const CALLS: readonly CallSpec[] = [
         id: "infisical-write",
         label: "Infisical write",
         legs: () => [{ service: "infisical", method: "PATCH", path: `/api/v3/secrets/raw/${SECRET_NAME}`, success: ok2xx, waitAfter429Ms: 700 }],
-        authLegs: (ctx) => CALLS[3]!.legs(ctx),
+        authLegs: (ctx) => callById("infisical-write").legs(ctx),
         authFault: {
             kind: "status",
             status: 403,
@@ -142,10 +177,21 @@ export const CALLS: readonly CallSpec[] = [
         id: "health",
         label: "health",
         legs: () => [{ service: "health", method: "GET", path: HEALTH_PATH, success: ok2xx, waitAfter429Ms: 180 }],
-        authLegs: (ctx) => CALLS[5]!.legs(ctx),
+        authLegs: (ctx) => callById("health").legs(ctx),
         authFault: { kind: "status", status: 401, body: { error: "unauthorized" } },
         failure: new RegExp(`^health: 1 of 1 health check\\(s\\) failed[\\s\\S]*${HEALTH_PATH.replace(/\//g, "\\/")} did not pass[\\s\\S]*HTTP 401`),
         auditStep: "health",
+    },
+    {
+        id: "usage-report",
+        label: "usage report (cut-over check)",
+        legs: (ctx) => [{ service: "anthropic", method: "GET", path: ctx.usagePath, success: ok2xx, waitAfter429Ms: 180 }],
+        authLegs: (ctx) => callById("usage-report").legs(ctx),
+        authFault: anthropicFault(401, "authentication_error", "invalid x-api-key"),
+        failure:
+            /^revocation: nothing was deactivated — the usage report does not prove the cut-over[\s\S]*the Admin API refused ANTHROPIC_ADMIN_API_KEY \(GET \/v1\/organizations\/[\w/]+ answered HTTP 401[\s\S]*ANTHROPIC_ADMIN_API_KEY was rejected: set it to an active Admin API key/,
+        auditStep: "revocation",
+        untouchedByAuth: (ctx) => [callById("revocation").legs(ctx)[0]!],
     },
     {
         id: "revocation",
@@ -155,10 +201,25 @@ export const CALLS: readonly CallSpec[] = [
             { service: "anthropic", method: "GET", path: "/v1/models", success: proven401, key: ctx.previousKey, waitAfter429Ms: 180 },
         ],
         // The proof expects a 401: an authentication failure there is success. The admin key is what can be refused.
-        authLegs: (ctx) => [CALLS[6]!.legs(ctx)[0]!],
+        authLegs: (ctx) => [callById("revocation").legs(ctx)[0]!],
         authFault: anthropicFault(401, "authentication_error", "invalid x-api-key"),
         failure: /^revocation: could not set apikey_\w+ to inactive through the Anthropic Admin API[\s\S]*HTTP 401[\s\S]*ANTHROPIC_ADMIN_API_KEY was rejected/,
         auditStep: "revocation",
+    },
+    {
+        id: "reactivation",
+        label: "reactivation (after a failed watch)",
+        legs: (ctx) => [
+            { service: "anthropic", method: "POST", path: `/v1/organizations/api_keys/${ctx.previousKeyId}`, body: { status: "active" }, success: ok2xx, waitAfter429Ms: 950 },
+        ],
+        authLegs: (ctx) => callById("reactivation").legs(ctx),
+        authFault: anthropicFault(401, "authentication_error", "invalid x-api-key"),
+        failure:
+            /^revocation: \S+ failed [\s\S]* was deactivated [\s\S]*, and reactivating FAILED for apikey_\w+ \(sha256:[0-9a-f]{12}\): the Admin API rejected ANTHROPIC_ADMIN_API_KEY \(HTTP 401[^)]*\)\. The old key sha256:[0-9a-f]{12} is DEAD and this run could not bring it back; the new key sha256:[0-9a-f]{12} is on every consumer in targets/,
+        auditStep: "revocation",
+        auditAction: "secret.rotate.rolled_back",
+        previousKeyAfterAuth: "inactive",
+        situation: CONSUMER_STILL_ON_PREVIOUS_KEY,
     },
 ];
 
@@ -211,9 +272,20 @@ export function lastSeq(sb: Sandbox): number {
 }
 
 export function legRequests(sb: Sandbox, leg: Leg, afterSeq: number): RecordedRequest[] {
+    const body = (r: RecordedRequest) => (r.json && typeof r.json === "object" ? (r.json as Record<string, unknown>) : {});
     return serverOf(sb, leg.service).requests.filter(
-        (r) => r.seq > afterSeq && r.method === leg.method && r.path === leg.path && (leg.key === undefined || r.headers["x-api-key"] === leg.key),
+        (r) =>
+            r.seq > afterSeq &&
+            r.method === leg.method &&
+            r.path === leg.path &&
+            (leg.key === undefined || r.headers["x-api-key"] === leg.key) &&
+            Object.entries(leg.body ?? {}).every(([name, value]) => body(r)[name] === value),
     );
+}
+
+/** The fault rule's narrowing for a leg: only its key's requests, only requests with its body. */
+export function legMatcher(leg: Leg): { headers?: Record<string, string>; json?: Readonly<Record<string, string>> } {
+    return { ...(leg.key !== undefined ? { headers: { "x-api-key": leg.key } } : {}), ...(leg.body ? { json: leg.body } : {}) };
 }
 
 /** One cell's verdict. */
