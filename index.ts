@@ -24,10 +24,12 @@ function loadConfigOrStop(): RotationConfig {
 const config = loadConfigOrStop();
 for (const notice of config.notices) void pulumi.log.warn(notice);
 
-const { apiKey, notices: _notices, ...settings } = config;
+const { apiKey, notices: _notices, notifications, ...settings } = config;
 const key = new AnthropicKey(config.environment, {
     ...settings,
     apiKey: pulumi.secret(apiKey),
+    // The webhook URLs carry tokens: secret from here on, and only when some are configured.
+    notifications: notifications.length > 0 ? pulumi.secret(notifications.map((w) => ({ format: w.format, url: w.url }))) : undefined,
     githubOwner: new pulumi.Config("github").get("owner"),
     // Only whether it is set (never its value): the preflight cannot read a token kept in stack config.
     githubTokenInConfig: Object.keys(pulumi.runtime.allConfig()).includes("github:token"),

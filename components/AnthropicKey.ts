@@ -15,11 +15,17 @@ import { CredentialPreflight } from "./preflight/credentialPreflight";
 import { consumersOf } from "./revocation/consumers";
 import { KeyLedger } from "./revocation/keyLedger";
 import { PreviousKeyRevocation } from "./revocation/previousKeyRevocation";
+import type { Webhook } from "./notifications/webhooks";
 
 /** Everything the component needs: the parsed stack config, with the key as a secret Input. */
-export interface AnthropicKeyArgs extends Omit<RotationConfig, "apiKey" | "notices"> {
+export interface AnthropicKeyArgs extends Omit<RotationConfig, "apiKey" | "notices" | "notifications"> {
     /** The new key. Must be a secret Output (`pulumi.secret`); it is wrapped again defensively. */
     readonly apiKey: pulumi.Input<string>;
+    /**
+     * The chat webhooks (config `notifications`), as a secret Output (their URLs carry tokens); wrapped again
+     * defensively. Every resource that writes an audit line gets it as a secret input and notifies from there.
+     */
+    readonly notifications?: pulumi.Input<Webhook[]>;
     /** `github:owner` from stack config, for repository targets without an `owner/` prefix. */
     readonly githubOwner?: string;
     /** Whether the GitHub token is kept in `github:token` stack config rather than GITHUB_TOKEN (the value is never passed). */
@@ -84,6 +90,8 @@ export class AnthropicKey extends pulumi.ComponentResource {
             stack: args.stack,
             secretName: "ANTHROPIC_API_KEY",
         };
+        // Absent when none is configured, so stacks without notifications keep their inputs as they were.
+        const notifications = args.notifications === undefined ? undefined : pulumi.secret(args.notifications);
 
         // 1. Prove the key works before anything is written anywhere.
         this.validation = new KeyValidation(
@@ -106,6 +114,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
                 keyId: args.keyId,
                 baseUrl: endpoints.anthropic,
                 audit,
+                notifications,
             },
             child,
         );
@@ -138,6 +147,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
             watchIntervalSeconds: args.revocationWatch.intervalSeconds,
             baseUrl: endpoints.anthropic,
             audit,
+            notifications,
         };
         const summaries: TargetSummary[] = [];
         // Consumers take the key's receipt, or the key released with it, from the validation's output: none can
@@ -154,7 +164,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
         // 1c. Every credential the run needs, tried read-only before the first write (the Infisical write waits for it).
         this.preflight = new CredentialPreflight(
             `${name}-preflight`,
-            { fingerprint, targets: args.targets, endpoints, githubOwner: args.githubOwner, githubTokenInConfig: args.githubTokenInConfig, revocation: args.revocation, audit },
+            { fingerprint, targets: args.targets, endpoints, githubOwner: args.githubOwner, githubTokenInConfig: args.githubTokenInConfig, revocation: args.revocation, audit, notifications },
             { ...child, dependsOn: [this.validation] },
         );
         const beforeFirstWrite: pulumi.Resource[] = [...afterValidation, this.preflight];
@@ -175,6 +185,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
                     fingerprint,
                     validatedFingerprint: receipt,
                     audit,
+                    notifications,
                 },
                 { ...child, dependsOn: beforeFirstWrite },
             );
@@ -187,7 +198,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
             summaries.push({ kind: "heroku", target: `heroku app ${t.app} (${t.vars.join(", ")})`, fingerprint });
             return new HerokuConfigVars(
                 `${name}-heroku-${t.app}`,
-                { app: t.app, vars: t.vars, apiKey, fingerprint, validatedFingerprint: receipt, apiUrl: endpoints.heroku, removeOnDelete: t.removeOnDelete, audit },
+                { app: t.app, vars: t.vars, apiKey, fingerprint, validatedFingerprint: receipt, apiUrl: endpoints.heroku, removeOnDelete: t.removeOnDelete, audit, notifications },
                 { ...child, dependsOn: afterRecord },
             );
         });
@@ -223,6 +234,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
                           ),
                           fingerprint,
                           audit,
+                          notifications,
                       },
                       { ...child, dependsOn: [...afterValidation, ...consumers] },
                   )
@@ -243,6 +255,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
                 revocation: this.revocation.summary,
                 // The key the consumers held before this rotation (not merely the last one revoked).
                 previousFingerprint: this.ledger.previousFingerprint,
+                notifications,
             },
             { ...child, dependsOn: [...afterHealth, this.revocation] },
         );

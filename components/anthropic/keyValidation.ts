@@ -1,4 +1,5 @@
 import type { AuditContext } from "../audit/auditLog";
+import type { Webhook } from "../notifications/webhooks";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_ANTHROPIC_BASE_URL } from "./client";
 import {
@@ -49,6 +50,8 @@ export interface KeyValidationArgs {
     readonly requireExpiry?: pulumi.Input<RequireExpiry>;
     /** Where a failure of this step is recorded (`secret.rotate.failed`); plain values, never the key. */
     readonly audit?: pulumi.Input<AuditContext>;
+    /** The webhooks told when this step fails (config `notifications`); sent as a secret input, read only inside the provider. */
+    readonly notifications?: pulumi.Input<Webhook[]>;
 }
 
 export class KeyValidation extends pulumi.dynamic.Resource {
@@ -104,6 +107,7 @@ export class KeyValidation extends pulumi.dynamic.Resource {
             {
                 apiKey: pulumi.secret(args.apiKey),
                 audit: args.audit,
+                notifications: args.notifications === undefined ? undefined : pulumi.secret(args.notifications),
                 keyName: args.keyName,
                 environment: args.environment,
                 createdAt: args.createdAt,

@@ -228,14 +228,14 @@ export const keyValidationProvider: pulumi.dynamic.ResourceProvider = {
 
     async create(props: Props): Promise<pulumi.dynamic.CreateResult> {
         const inputs = normalizeInputs(props);
-        const facts = await auditedStep(props.audit, "validation", [props.apiKey], () => validateKey(inputs));
+        const facts = await auditedStep(props.audit, "validation", [props.apiKey], () => validateKey(inputs), { notifications: props.notifications });
         warnAdvisories(facts, inputs.keyName, [props.apiKey]);
         return { id: newId(), outs: { ...outputsOf(inputs, facts, {}), ...(props.audit ? { audit: props.audit } : {}) } };
     },
 
     async update(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
         const inputs = normalizeInputs(news);
-        const facts = await auditedStep(news.audit, "validation", [news.apiKey], () => validateKey(inputs));
+        const facts = await auditedStep(news.audit, "validation", [news.apiKey], () => validateKey(inputs), { notifications: news.notifications });
         warnAdvisories(facts, inputs.keyName, [news.apiKey]);
         const previousKey = typeof olds.apiKey === "string" && olds.apiKey.length > 0 && olds.apiKey !== inputs.apiKey ? olds.apiKey : undefined;
         const audit = news.audit ? { audit: news.audit } : {};

@@ -17,6 +17,8 @@ import { redact } from "../domain/keyFormat";
  * built-ins inside functions and contains no key-shaped text.
  */
 
+import type { ExposureSummary } from "../exposure/exposureTypes";
+
 export const AUDIT_ACTION_COMPLETED = "secret.rotate.completed";
 export const AUDIT_ACTION_FAILED = "secret.rotate.failed";
 /** A deactivation was undone (the keys reactivated) because a consumer failed its health check afterwards. */
@@ -108,11 +110,28 @@ export interface AuditRecord {
     readonly targets: readonly AuditTarget[];
     readonly health: readonly AuditHealthResult[];
     readonly revocation: AuditRevocation | null;
+    /** Emergency only: what the compromised key did in the last hours (counts only; components/exposure), or why not known. */
+    readonly exposure?: ExposureSummary;
     /**
      * Present (true) on the completed line of a rollback: the key put back is the one the previous completed
      * line names, after a failed attempt with another key (whose fingerprint is then `oldFingerprint`).
      */
     readonly rollback?: true;
+    /**
+     * Present when the stack configures `notifications`: each webhook's outcome for this line's event. Names the
+     * webhook's host only, never its URL path or token (components/notifications).
+     */
+    readonly notifications?: readonly AuditNotification[];
+}
+
+/** One webhook's outcome for the event of an audit line. */
+export interface AuditNotification {
+    readonly format: string;
+    /** host[:port] only. */
+    readonly host: string;
+    readonly outcome: "delivered" | "failed";
+    readonly attempts: number;
+    readonly detail?: string;
 }
 
 /** Optional facts a record can carry besides the context. */
@@ -123,6 +142,7 @@ export interface AuditDetails {
     readonly revocation?: AuditRevocation | null;
     readonly secretName?: string;
     readonly rollback?: boolean;
+    readonly exposure?: ExposureSummary;
 }
 
 /** A line was refused because it held key material. The message names the fields, never the value. */
@@ -212,6 +232,7 @@ export function buildRecord(
         targets: (details.targets ?? []).map((t) => ({ ...(t.kind !== undefined ? { kind: t.kind } : {}), target: t.target, fingerprint: t.fingerprint })),
         health: (details.health ?? []).map((h) => ({ url: h.url, ok: h.ok, status: h.status, attempts: h.attempts, seconds: h.seconds })),
         revocation: details.revocation ? revocationRecord(details.revocation) : null,
+        ...(details.exposure ? { exposure: details.exposure } : {}),
         ...(details.rollback === true ? { rollback: true as const } : {}),
     };
 }

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AuditContext, AuditHealthResult, AuditRecord, AuditRevocation, AuditTarget } from "./auditLog";
 import { rotationAuditProvider } from "./rotationAuditProvider";
+import type { ExposureSummary } from "../exposure/exposureTypes";
+import type { Webhook as WebhookInput } from "../notifications/webhooks";
 
 export { rotationAuditProvider } from "./rotationAuditProvider";
 
@@ -23,6 +25,10 @@ export interface RotationAuditArgs {
     readonly previousFingerprint?: pulumi.Input<string | null | undefined>;
     /** Default ANTHROPIC_API_KEY. */
     readonly secretName?: pulumi.Input<string>;
+    /** Emergency only: ExposureReport.summary, recorded as the line's `exposure`. */
+    readonly exposure?: pulumi.Input<ExposureSummary | undefined>;
+    /** The webhooks told about the completed rotation (config `notifications`). Pass it as a secret. */
+    readonly notifications?: pulumi.Input<WebhookInput[]>;
 }
 
 /**

@@ -11,9 +11,10 @@ import {
     lastRecordFor,
     auditContextProblems,
     DEFAULT_AUDIT_SECRET_NAME,
-    recordCompleted,
 } from "./auditLog";
+import { recordCompletedNotified } from "./notifyingAudit";
 import { UNKNOWN } from "../dynamic/unknown";
+import { exposureSummaryOf } from "../exposure/exposureTypes";
 
 /**
  * The dynamic provider behind `pulumi-nodejs:dynamic/audit:RotationAudit`: appends ONE
@@ -21,8 +22,12 @@ import { UNKNOWN } from "../dynamic/unknown";
  * the record as its output (a stack output: no secret in it). It is the last resource of a rotation, so
  * its line is written only when every earlier step (validation, writes, health, revocation) succeeded.
  *
- * Serialization: no credentials (there are none), no npm module at module scope (only a type import);
- * fs/path/child_process are loaded inside auditLog's functions at run time.
+ * With `notifications` (a secret input: the webhooks), the completed line's event is sent to each webhook before
+ * the line is appended, and the line records each webhook's outcome; a webhook that fails is a warning only.
+ *
+ * Serialization: no credentials (the webhooks arrive as an input and are read inside create/update, never kept
+ * at module scope), no npm module at module scope (only a type import); fs/path/child_process are loaded inside
+ * auditLog's functions at run time.
  */
 
 
@@ -68,7 +73,7 @@ export const rotationAuditProvider: dynamic.ResourceProvider = {
     },
 
     async create(inputs: Props): Promise<dynamic.CreateResult> {
-        const outs = write(inputs, undefined);
+        const outs = await write(inputs, undefined);
         return { id: idOf(inputs), outs };
     },
 
@@ -77,12 +82,12 @@ export const rotationAuditProvider: dynamic.ResourceProvider = {
         if (fp !== undefined && fp === olds.fingerprint && olds.record) {
             const abandoned = abandonedAttempt(news.audit, fp);
             // Rolled back to this key after a failed attempt with another one: record it.
-            if (abandoned !== undefined) return { outs: write(news, abandoned, true) };
+            if (abandoned !== undefined) return { outs: await write(news, abandoned, true) };
             // Same key: not a rotation event. Keep the last record (no second line).
-            return { outs: { ...news, fingerprint: fp, record: olds.record } };
+            return { outs: { ...withoutWebhooks(news), fingerprint: fp, record: olds.record } };
         }
         const previous = typeof olds.fingerprint === "string" ? olds.fingerprint : undefined;
-        return { outs: write(news, previous) };
+        return { outs: await write(news, previous) };
     },
 
     async read(id: string, props?: Props): Promise<dynamic.ReadResult> {
@@ -106,21 +111,29 @@ function abandonedAttempt(audit: unknown, fp: string | undefined): string | unde
     return last && (last.action === AUDIT_ACTION_FAILED || last.action === AUDIT_ACTION_ROLLED_BACK) && typeof last.newFingerprint === "string" && last.newFingerprint !== fp ? last.newFingerprint : undefined;
 }
 
-function write(inputs: Props, ownPrevious: string | undefined, rollback = false): Props {
+async function write(inputs: Props, ownPrevious: string | undefined, rollback = false): Promise<Props> {
     const context = auditContextOf(inputs.audit);
     if (!context) {
         throw new Error("audit: the audit context is missing or incomplete (environment, keyName, newFingerprint); this is a wiring bug in the program");
     }
     const given = typeof inputs.previousFingerprint === "string" && inputs.previousFingerprint && !rollback ? inputs.previousFingerprint : undefined;
-    const record = recordCompleted(context, {
+    const details = {
         oldFingerprint: given ?? ownPrevious ?? null,
         rollback,
         targets: targetsOf(inputs.targets),
         health: healthOf(inputs.health),
         revocation: revocationOf(inputs.revocation),
+        ...(exposureSummaryOf(inputs.exposure) ? { exposure: exposureSummaryOf(inputs.exposure) } : {}),
         secretName: typeof inputs.secretName === "string" && inputs.secretName ? inputs.secretName : context.secretName ?? DEFAULT_AUDIT_SECRET_NAME,
-    });
-    return { ...inputs, fingerprint: context.newFingerprint, record };
+    };
+    const record = await recordCompletedNotified(context, details, [], inputs.notifications);
+    return { ...withoutWebhooks(inputs), fingerprint: context.newFingerprint, record };
+}
+
+/** The outputs never carry the webhooks: they are an input only (secret in state), read when a line is written. */
+function withoutWebhooks(props: Props): Props {
+    const { notifications: _webhooks, ...rest } = props;
+    return rest;
 }
 
 /** The resource id: environment + key name, both public. Never derived from the key. */

@@ -5,6 +5,7 @@ import { KeyName, parseKeyName } from "../domain/keyName";
 import { defaultRequireExpiry, RequireExpiry } from "../domain/keyExpiry";
 import { maxAgeDaysFor } from "../domain/rotationAge";
 import { ConfigError, ConfigProblem } from "./configError";
+import { NOTIFICATIONS_FIX, WebhookConfig } from "./notificationsSchema";
 import { DEFAULT_WATCH_INTERVAL_SECONDS, DEFAULT_WATCH_MINUTES, REVOCATION_MODES } from "./revocationSchema";
 import { RevocationMode, stackConfigSchema, StackConfigBody, Targets, ValidationConfig } from "./schema";
 
@@ -30,7 +31,7 @@ export interface RevocationWatch {
     readonly intervalSeconds: number;
 }
 
-export interface RotationConfig extends Omit<StackConfigBody, "maxAgeDays" | "environment" | "revocation" | "emergency" | "validation"> {
+export interface RotationConfig extends Omit<StackConfigBody, "maxAgeDays" | "environment" | "revocation" | "emergency" | "validation" | "notifications"> {
     /** `validation`, with `requireExpiry` resolved for the environment (mandatory for prod, advisory elsewhere). */
     readonly validation: ValidationConfig & { readonly requireExpiry: RequireExpiry };
     readonly stack: string;
@@ -52,12 +53,17 @@ export interface RotationConfig extends Omit<StackConfigBody, "maxAgeDays" | "en
     readonly compromisedKey?: string;
     /** Things worth telling the operator that are not errors (never contain a secret). */
     readonly notices: readonly string[];
+    /**
+     * `notifications`: the chat webhooks (empty when not set). Each URL is a secret (it carries the webhook's
+     * token): wrap the list in `pulumi.secret` before it goes anywhere, and never print it.
+     */
+    readonly notifications: readonly WebhookConfig[];
 }
 
-const STRUCTURED_KEYS = new Set(["validation", "targets", "healthChecks", "revocation", "emergency", "cutover", "maxAgeDays", "endpoints"]);
+const STRUCTURED_KEYS = new Set(["validation", "targets", "healthChecks", "revocation", "emergency", "cutover", "maxAgeDays", "endpoints", "notifications", "exposure"]);
 const KNOWN_KEYS = new Set([
     "apiKey", "keyName", "environment", "workspace", "keyId", "validation", "targets", "healthChecks",
-    "revocation", "emergency", "cutover", "maxAgeDays", "auditLog", "endpoints",
+    "revocation", "emergency", "cutover", "maxAgeDays", "auditLog", "endpoints", "notifications", "exposure",
 ]);
 const TARGET_KINDS = ["infisical", "heroku", "github", "commands"];
 
@@ -110,6 +116,15 @@ export function loadRotationConfig(source: ConfigSource): RotationConfig {
                 `pulumi config set --path emergency.compromisedKey sha256:<12 hex digits> -s ${source.stack} (remove it afterwards: pulumi config rm emergency -s ${source.stack})`,
         });
         delete rawBody.emergency;
+    }
+    if (rawBody.notifications !== undefined && source.isSecret?.("notifications") === false) {
+        problems.push({
+            key: key("notifications"),
+            message: "is stored in plaintext in the stack file; a webhook URL carries the webhook's token, and anyone who reads it can post to the channel",
+            fix:
+                `remove it (pulumi config rm notifications -s ${source.stack}), then set each URL as a secret: ` +
+                `pulumi config set --secret --path 'notifications[0].url' <webhook URL> -s ${source.stack}; if the file was committed, delete the webhook in the chat's settings and create a new one`,
+        });
     }
     const parsed = stackConfigSchema.safeParse(rawBody);
     let body: StackConfigBody | undefined;
@@ -187,9 +202,10 @@ export function loadRotationConfig(source: ConfigSource): RotationConfig {
     if (problems.length > 0 || !body || !parsedName) throw new ConfigError(problems, source.stack);
 
     const overrides = typeof body.maxAgeDays === "number" ? { [environment]: body.maxAgeDays } : body.maxAgeDays ?? {};
-    const { maxAgeDays: _ignored, environment: _env, revocation, emergency, validation, ...rest } = body;
+    const { maxAgeDays: _ignored, environment: _env, revocation, emergency, validation, notifications, ...rest } = body;
     return {
         ...rest,
+        notifications: notifications ?? [],
         validation: { ...validation, requireExpiry: validation.requireExpiry ?? defaultRequireExpiry(environment) },
         revocation: revocation.mode,
         revocationWatch: { minutes: revocation.watchMinutes ?? DEFAULT_WATCH_MINUTES, intervalSeconds: revocation.watchIntervalSeconds ?? DEFAULT_WATCH_INTERVAL_SECONDS },
@@ -238,7 +254,7 @@ function problemFromIssue(issue: zcore.$ZodIssue, key: (k: string) => string): C
         return { key: where, message: issue.message, fix: issue.params.fix };
     }
     if (issue.code === "invalid_type" && issue.input === undefined) {
-        return { key: where, message: "is required", fix: "set it in the stack file (see the configuration reference in the README)" };
+        return { key: where, message: "is required", fix: issue.path[0] === "notifications" ? NOTIFICATIONS_FIX : "set it in the stack file (see the configuration reference in the README)" };
     }
     // Messages from the schema never contain values, only rules.
     return { key: where, message: issue.message, fix: fixFor(issue) };
@@ -253,6 +269,7 @@ function fixFor(issue: zcore.$ZodIssue): string {
     if (issue.path[0] === "revocation" && last === "watchIntervalSeconds") return "set the seconds between two health polls of the watch, e.g. revocation.watchIntervalSeconds: 30";
     if (issue.path[0] === "revocation" && issue.path.includes("acknowledgeRemoved")) return "list the consumers the refusal named, e.g. revocation.acknowledgeRemoved: [heroku app raxx-worker-prod]";
     if (issue.path[0] === "cutover") return "see the README's revocation section for cutover (idleMinutes 15, minNewKeyRequests 1, maxWaitMinutes 30, dataLagMinutes 5, pollSeconds 60), or set cutover: false to revoke without the usage proof";
+    if (issue.path[0] === "notifications") return NOTIFICATIONS_FIX;
     if (issue.path[0] === "emergency") return "pulumi config set --path emergency.compromisedKey sha256:<12 hex digits> -s <stack> (the leaked key's fingerprint), or pulumi config rm emergency when it is over";
     if (issue.path[0] === "validation" && last === "requireExpiry") {
         return "use mandatory (a key that never expires, or expires long after its maximum age, stops the rotation) or advisory (a warning); remove it for the default (mandatory for prod, advisory elsewhere)";

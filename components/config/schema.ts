@@ -2,7 +2,9 @@ import { z } from "zod";
 import { REQUIRE_EXPIRY_LEVELS } from "../domain/keyExpiry";
 import { DEFAULT_SECRET_NAME, herokuVarNameProblem } from "../domain/names";
 import { githubTargetSchema } from "./githubTargetSchema";
+import { notificationsSchema } from "./notificationsSchema";
 import { cutoverSchema, emergencySchema, revocationSchema } from "./revocationSchema";
+import { exposureSchema } from "./exposureSchema";
 import { transportUrl } from "./urlSchema";
 
 /**
@@ -111,10 +113,14 @@ export const stackConfigSchema = z.strictObject({
     healthChecks: z.array(healthCheckSchema).default([]),
     revocation: revocationSchema,
     emergency: emergencySchema,
+    /** The exposure report of a compromised key (exposureSchema.ts): window, allowed models, business hours. */
+    exposure: exposureSchema,
     cutover: cutoverSchema,
     maxAgeDays: z.union([z.number().int().positive(), z.record(z.string(), z.number().int().positive())]).optional(),
     auditLog: z.string().min(1).default(DEFAULT_AUDIT_PATH),
     endpoints: endpointsSchema.default({}),
+    /** Chat webhooks told about each rotation event (notificationsSchema.ts); every URL a secret. */
+    notifications: notificationsSchema.optional(),
 });
 
 export type InfisicalTarget = z.infer<typeof infisicalTargetSchema>;

@@ -19,7 +19,8 @@ export function readStackFile(path: string, stack: string): StackFileConfig {
     const foreign: Record<string, string> = {};
     const secureKeys: string[] = [];
     for (const [fullKey, value] of Object.entries(doc.config ?? {})) {
-        const isSecure = typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value;
+        // A value with an encrypted part (`pulumi config set --secret --path 'notifications[0].url'`) is secret as a whole.
+        const isSecure = holdsSecure(value);
         const text = typeof value === "string" ? value : JSON.stringify(value);
         const prefix = `${CONFIG_NAMESPACE}:`;
         if (fullKey.startsWith(prefix)) {
@@ -31,6 +32,13 @@ export function readStackFile(path: string, stack: string): StackFileConfig {
         }
     }
     return { stack, values, secureKeys, foreign };
+}
+
+/** Whether a stack file value is `{ secure: … }` or holds one anywhere inside it. */
+function holdsSecure(value: unknown): boolean {
+    if (typeof value !== "object" || value === null) return false;
+    if (!Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value) return true;
+    return Object.values(value).some(holdsSecure);
 }
 
 /** A ConfigSource over a stack file plus values supplied out of band (the decrypted key, in tests and rehearsals). */

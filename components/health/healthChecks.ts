@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AuditContext } from "../audit/auditLog";
+import type { Webhook } from "../notifications/webhooks";
 import { healthChecksProvider, HealthCheckInput, HealthResult, HerokuReleaseInput, ReleaseResult } from "./healthChecksProvider";
 
 export {
@@ -29,6 +30,8 @@ export interface HealthChecksArgs {
     readonly fingerprint: pulumi.Input<string>;
     /** So a failure leaves a secret.rotate.failed line. */
     readonly audit?: pulumi.Input<AuditContext>;
+    /** The webhooks told when this step fails (config `notifications`); sent as a secret input, read only inside the provider. */
+    readonly notifications?: pulumi.Input<Webhook[]>;
     /** Upper bound on each Heroku release wait (default 300 s). */
     readonly releaseTimeoutSeconds?: pulumi.Input<number>;
     /** Between release polls (default 5 s). */
@@ -49,6 +52,6 @@ export class HealthChecks extends pulumi.dynamic.Resource {
     declare readonly fingerprint: pulumi.Output<string>;
 
     constructor(name: string, args: HealthChecksArgs, opts?: pulumi.CustomResourceOptions) {
-        super(healthChecksProvider, name, { ...args, results: undefined, releases: undefined, checkedAt: undefined }, opts, "health", "HealthChecks");
+        super(healthChecksProvider, name, { ...args, notifications: args.notifications === undefined ? undefined : pulumi.secret(args.notifications), results: undefined, releases: undefined, checkedAt: undefined }, opts, "health", "HealthChecks");
     }
 }

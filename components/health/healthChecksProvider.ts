@@ -1,5 +1,6 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { auditContextOf, auditContextProblems, auditedError, AuditHealthResult, errorMessage } from "../audit/auditLog";
+import { auditContextOf, auditContextProblems, AuditHealthResult, errorMessage } from "../audit/auditLog";
+import { auditedFailure } from "../audit/notifyingAudit";
 import { isFingerprint } from "../domain/fingerprint";
 import { redact } from "../domain/keyFormat";
 import { waitForHerokuRelease } from "../heroku/herokuApi";
@@ -188,7 +189,7 @@ async function run(inputs: Props): Promise<Props> {
         const message =
             `${STEP_HEROKU_RELEASE}: ${releaseFailures.length} of ${waits.length} Heroku release(s) did not succeed, so no health check was run and the previous key was not touched ` +
             `(both keys still work):\n - ${releaseFailures.join("\n - ")}`;
-        throw auditedError(audit, STEP_HEROKU_RELEASE, message);
+        throw await auditedFailure(audit, STEP_HEROKU_RELEASE, message, {}, [], { notifications: inputs.notifications, target: waits.map((w) => `heroku app ${w.app}`).join(", ") });
     }
     const releases = releaseOutcomes.map((o) => (o as PromiseFulfilledResult<ReleaseResult>).value);
 
@@ -206,7 +207,7 @@ async function run(inputs: Props): Promise<Props> {
             `The previous key was NOT revoked, so consumers still on it keep working:\n - ${lines.join("\n - ")}\n` +
             `What to do: look at the failing consumer (for Heroku: \`heroku logs --tail -a <app>\`, look for 401/403 from api.anthropic.com), ` +
             `then either fix it and run \`pulumi up\` again, or roll back by setting apiKey to the previous value and running \`pulumi up\` (see the README, Rollback).`;
-        throw auditedError(audit, STEP_HEALTH, message, { health: results.map(toAuditResult) });
+        throw await auditedFailure(audit, STEP_HEALTH, message, { health: results.map(toAuditResult) }, [], { notifications: inputs.notifications, target: failed.map((r) => r.url).join(", ") });
     }
     return {
         ...inputs,

@@ -1,4 +1,5 @@
 import type { AuditContext } from "../audit/auditLog";
+import type { Webhook } from "../notifications/webhooks";
 import * as pulumi from "@pulumi/pulumi";
 import { herokuConfigVarsProvider } from "./herokuConfigVarsProvider";
 
@@ -36,6 +37,8 @@ export interface HerokuConfigVarsArgs {
     readonly removeOnDelete?: pulumi.Input<boolean | undefined>;
     /** Where a failure of this step is recorded (`secret.rotate.failed`); plain values, never the key. */
     readonly audit?: pulumi.Input<AuditContext>;
+    /** The webhooks told when this step fails (config `notifications`); sent as a secret input, read only inside the provider. */
+    readonly notifications?: pulumi.Input<Webhook[]>;
 }
 
 /**
@@ -68,6 +71,7 @@ export class HerokuConfigVars extends pulumi.dynamic.Resource {
             {
                 ...args,
                 apiKey: pulumi.secret(args.apiKey),
+                notifications: args.notifications === undefined ? undefined : pulumi.secret(args.notifications),
                 onDelete: undefined,
                 releaseVersion: undefined,
                 releaseCreated: undefined,

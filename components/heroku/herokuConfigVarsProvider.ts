@@ -175,7 +175,10 @@ export const herokuConfigVarsProvider: dynamic.ResourceProvider = {
     },
 
     async create(inputs: Props): Promise<dynamic.CreateResult> {
-        const outs = await auditedStep(inputs.audit, "heroku", [inputs.apiKey], () => apply(inputsOf(inputs), { removable: [], oldFingerprint: undefined }));
+        const outs = await auditedStep(inputs.audit, "heroku", [inputs.apiKey], () => apply(inputsOf(inputs), { removable: [], oldFingerprint: undefined }), {
+            notifications: inputs.notifications,
+            target: `heroku app ${String(inputs.app)}`,
+        });
         return { id: String(inputs.app), outs };
     },
 
@@ -186,7 +189,7 @@ export const herokuConfigVarsProvider: dynamic.ResourceProvider = {
             const removable = oldVars.filter((v) => !news.vars.includes(v));
             const oldFingerprint = isFingerprint(olds.fingerprint) ? olds.fingerprint : undefined;
             return apply(news, { removable, oldFingerprint });
-        });
+        }, { notifications: inputs.notifications, target: `heroku app ${String(inputs.app)}` });
         return { outs };
     },
 

@@ -66,6 +66,11 @@ function locationOf(p: SecretLocation): SecretLocation {
     return { projectId: p.projectId, environment: p.environment, secretPath: p.secretPath, secretName: p.secretName };
 }
 
+/** The secret's place, as the failed notification names it (never the key). */
+function infisicalLabel(p: SecretLocation): string {
+    return `infisical ${p.projectId}/${p.environment}${p.secretPath} ${p.secretName}`;
+}
+
 /** Stable, readable, derived only from the location (never from the key). */
 function resourceId(p: InfisicalSecretInputs): string {
     return `${p.projectId}:${p.environment}:${p.secretPath}:${p.secretName}`;
@@ -237,8 +242,11 @@ export const infisicalSecretProvider: dynamic.ResourceProvider = {
     },
 
     async create(inputs: InfisicalSecretInputs): Promise<dynamic.CreateResult> {
-        const audit = (inputs as unknown as Record<string, unknown>).audit;
-        const written = await auditedStep(audit, "infisical", [inputs.apiKey], () => new InfisicalClient(inputs.siteUrl).putSecret(locationOf(inputs), inputs.apiKey));
+        const { audit, notifications } = inputs as unknown as Record<string, unknown>;
+        const written = await auditedStep(audit, "infisical", [inputs.apiKey], () => new InfisicalClient(inputs.siteUrl).putSecret(locationOf(inputs), inputs.apiKey), {
+            notifications,
+            target: infisicalLabel(inputs),
+        });
         return { id: resourceId(inputs), outs: outputsOf(inputs, written.version, fingerprintOf(inputs.apiKey)) };
     },
 
@@ -247,8 +255,11 @@ export const infisicalSecretProvider: dynamic.ResourceProvider = {
             // Only removeOnDelete changed: nothing to write.
             return { outs: outputsOf(news, olds.version, olds.remoteFingerprint) };
         }
-        const audit = (news as unknown as Record<string, unknown>).audit;
-        const written = await auditedStep(audit, "infisical", [news.apiKey], () => new InfisicalClient(news.siteUrl).putSecret(locationOf(news), news.apiKey));
+        const { audit, notifications } = news as unknown as Record<string, unknown>;
+        const written = await auditedStep(audit, "infisical", [news.apiKey], () => new InfisicalClient(news.siteUrl).putSecret(locationOf(news), news.apiKey), {
+            notifications,
+            target: infisicalLabel(news),
+        });
         return { outs: outputsOf(news, written.version, fingerprintOf(news.apiKey)) };
     },
 

@@ -1,4 +1,5 @@
 import type { AuditContext } from "../audit/auditLog";
+import type { Webhook } from "../notifications/webhooks";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_INFISICAL_SECRET_PATH, DEFAULT_INFISICAL_SITE_URL } from "./infisicalClient";
 import { DEFAULT_INFISICAL_SECRET_NAME, infisicalSecretProvider } from "./infisicalProvider";
@@ -37,6 +38,8 @@ export interface InfisicalSecretArgs {
     readonly removeOnDelete?: pulumi.Input<boolean>;
     /** Where a failure of this step is recorded (`secret.rotate.failed`); plain values, never the key. */
     readonly audit?: pulumi.Input<AuditContext>;
+    /** The webhooks told when this step fails (config `notifications`); sent as a secret input, read only inside the provider. */
+    readonly notifications?: pulumi.Input<Webhook[]>;
 }
 
 /**
@@ -73,6 +76,7 @@ export class InfisicalSecret extends pulumi.dynamic.Resource {
                 siteUrl: args.siteUrl ?? DEFAULT_INFISICAL_SITE_URL,
                 apiKey: pulumi.secret(args.apiKey),
                 audit: args.audit,
+                notifications: args.notifications === undefined ? undefined : pulumi.secret(args.notifications),
                 fingerprint: args.fingerprint,
                 validatedFingerprint: args.validatedFingerprint,
                 removeOnDelete: args.removeOnDelete ?? false,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AuditContext } from "../audit/auditLog";
+import type { Webhook } from "../notifications/webhooks";
 import type { Endpoints, RevocationMode, Targets } from "../config/schema";
 import { DEFAULT_ANTHROPIC_BASE_URL } from "../anthropic/client";
 import { HEROKU_API_URL } from "../heroku/herokuApi";
@@ -28,6 +29,8 @@ export interface CredentialPreflightArgs {
     readonly revocation: RevocationMode;
     /** Where a failure is recorded (`secret.rotate.failed`, step `preflight`). */
     readonly audit?: pulumi.Input<AuditContext>;
+    /** The webhooks told when this step fails (config `notifications`); sent as a secret input, read only inside the provider. */
+    readonly notifications?: pulumi.Input<Webhook[]>;
 }
 
 /** The preflight's inputs from the stack config: the places each credential must reach. */
@@ -77,7 +80,7 @@ export class CredentialPreflight extends pulumi.dynamic.Resource {
         super(
             preflightProvider,
             name,
-            { fingerprint: args.fingerprint, ...preflightInputsFor(args), audit: args.audit, checkedAt: undefined, passed: undefined },
+            { fingerprint: args.fingerprint, ...preflightInputsFor(args), audit: args.audit, notifications: args.notifications === undefined ? undefined : pulumi.secret(args.notifications), checkedAt: undefined, passed: undefined },
             opts,
             "preflight",
             "CredentialPreflight",

@@ -51,7 +51,9 @@ function newId(): string {
 async function preflight(props: Props): Promise<Props> {
     const env = process.env;
     const inputs = preflightInputsOf(props);
-    const { passed } = await auditedStep(props.audit, STEP_PREFLIGHT, credentialValues(env), () => runPreflight(inputs, { env, http: new HttpClient() }));
+    const { passed } = await auditedStep(props.audit, STEP_PREFLIGHT, credentialValues(env), () => runPreflight(inputs, { env, http: new HttpClient() }), {
+        notifications: props.notifications,
+    });
     return { ...props, checkedAt: new Date().toISOString(), passed };
 }
 

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AuditContext } from "../audit/auditLog";
+import type { Webhook } from "../notifications/webhooks";
 import { KeyOutcome, previousKeyRevocationProvider, RevocationMode } from "./previousKeyRevocationProvider";
 import type { ConsumerRef } from "./consumers";
 import type { CutoverEvidence, CutoverSettings } from "./cutover";
@@ -57,6 +58,8 @@ export interface PreviousKeyRevocationArgs {
     readonly proofIntervalSeconds?: pulumi.Input<number>;
     /** So a failure leaves a secret.rotate.failed line. */
     readonly audit?: pulumi.Input<AuditContext>;
+    /** The webhooks told when this step fails (config `notifications`); sent as a secret input, read only inside the provider. */
+    readonly notifications?: pulumi.Input<Webhook[]>;
 }
 
 /**
@@ -90,6 +93,7 @@ export class PreviousKeyRevocation extends pulumi.dynamic.Resource {
             {
                 ...args,
                 apiKey: pulumi.secret(args.apiKey),
+                notifications: args.notifications === undefined ? undefined : pulumi.secret(args.notifications),
                 retiredKeys: args.retiredKeys === undefined ? undefined : pulumi.secret(args.retiredKeys),
                 previousFingerprint: undefined,
                 previousKeyId: undefined,

@@ -1,5 +1,6 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { auditContextProblems, auditedError, AUDIT_ACTION_ROLLED_BACK, errorMessage } from "../audit/auditLog";
+import { auditContextProblems, AUDIT_ACTION_ROLLED_BACK, errorMessage } from "../audit/auditLog";
+import { auditedFailure } from "../audit/notifyingAudit";
 import { fingerprint, isFingerprint } from "../domain/fingerprint";
 import { redact } from "../domain/keyFormat";
 import { UNKNOWN } from "../dynamic/unknown";
@@ -217,29 +218,32 @@ export const previousKeyRevocationProvider: dynamic.ResourceProvider = {
 async function revoke(news: Inputs, candidates: readonly RetiredKey[], previous: RetiredKey | null): Promise<Outcome> {
     const secrets = [news.apiKey, ...candidates.map((k) => k.value)];
     const adminKey = process.env[ADMIN_KEY_ENV]?.trim() || undefined;
-    const fail = (message: string): Error =>
-        auditedError(
+    const notify = { notifications: news.notifications };
+    const fail = (message: string): Promise<Error> =>
+        auditedFailure(
             news.audit,
             STEP_REVOCATION,
             message,
             { oldFingerprint: news.replacedFingerprint ?? previous?.fingerprint ?? candidates[candidates.length - 1]?.fingerprint ?? null, revocation: { mode: news.mode, result: "failed" } },
             [...secrets, ...(adminKey ? [adminKey] : [])],
+            notify,
         );
 
     const refusal = compromisedKeyRefusal(news, candidates) ?? removedConsumerRefusal(news, candidates);
-    if (refusal) throw fail(refusal);
+    if (refusal) throw await fail(refusal);
     if (candidates.length === 0) {
         return { previousFingerprint: previous?.fingerprint ?? null, previousKeyId: previous?.keyId ?? null, keys: [], result: RESULT_NO_PREVIOUS_KEY, provedAt: null };
     }
     // Before anything irreversible: the usage report must show the old keys idle and the new one in use.
     const cutover = await cutoverEvidence(news, candidates, adminKey);
     if (cutover.decision === "not proven") {
-        throw auditedError(
+        throw await auditedFailure(
             news.audit,
             STEP_REVOCATION,
             cutoverFailureMessage(cutover, news.cutover, news.fingerprint, news.mode),
             { oldFingerprint: news.replacedFingerprint ?? previous?.fingerprint ?? null, revocation: { mode: news.mode, result: "failed: cut-over not proven", cutover } },
             [...secrets, ...(adminKey ? [adminKey] : [])],
+            notify,
         );
     }
     let done: Awaited<ReturnType<typeof revokeKeys>>;
@@ -258,7 +262,7 @@ async function revoke(news: Inputs, candidates: readonly RetiredKey[], previous:
         );
     } catch (err) {
         // verify: the operator is told whether the usage data says revoking is safe.
-        throw fail(`${errorMessage(err)}${news.mode === "verify" && cutover.decision === "proven" ? ` Usage report: ${cutover.reason}; revoking is safe.` : ""}`);
+        throw await fail(`${errorMessage(err)}${news.mode === "verify" && cutover.decision === "proven" ? ` Usage report: ${cutover.reason}; revoking is safe.` : ""}`);
     }
     if (news.mode === "none") warn(`revocation: ${done.result}`);
     let watched = "";
@@ -275,8 +279,8 @@ async function revoke(news: Inputs, candidates: readonly RetiredKey[], previous:
             },
         );
     } catch (err) {
-        if (!isRolledBack(err)) throw fail(errorMessage(err));
-        throw auditedError(
+        if (!isRolledBack(err)) throw await fail(errorMessage(err));
+        throw await auditedFailure(
             news.audit,
             STEP_REVOCATION,
             err.message,
@@ -285,6 +289,7 @@ async function revoke(news: Inputs, candidates: readonly RetiredKey[], previous:
                 revocation: { mode: news.mode, result: err.restoredAll ? "rolled back: keys reactivated" : "rollback failed: a key could not be reactivated", keys: err.keys },
             },
             [...secrets, ...(adminKey ? [adminKey] : [])],
+            notify,
             AUDIT_ACTION_ROLLED_BACK,
         );
     }

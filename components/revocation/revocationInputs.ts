@@ -52,6 +52,8 @@ export interface Inputs extends Settings {
     readonly fanOutAt: string | null;
     readonly audit: AuditContext | undefined;
     readonly rawAudit: unknown;
+    /** The webhooks told when the revocation fails or is rolled back (secret input; read here, never written). */
+    readonly notifications: unknown;
 }
 
 /** The settings with defaults applied, from inputs or outputs. Never throws. */
@@ -96,6 +98,7 @@ export function inputsOf(props: Props): Inputs {
         fanOutAt: typeof props.fanOutAt === "string" && Number.isFinite(Date.parse(props.fanOutAt)) ? props.fanOutAt : null,
         audit: auditContextOf(props.audit),
         rawAudit: props.audit,
+        notifications: props.notifications,
     };
 }
 
