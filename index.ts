@@ -47,3 +47,5 @@ export const daysLeft = key.daysLeft;
 export const targets = key.targets;
 export const revocation = key.revocation.summary;
 export const audit = key.audit.record;
+/** Emergency only: what the compromised key did in the last hours (counts only), or why that is not known; null otherwise. */
+export const exposure = key.exposure;

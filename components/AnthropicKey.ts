@@ -15,6 +15,8 @@ import { CredentialPreflight } from "./preflight/credentialPreflight";
 import { consumersOf } from "./revocation/consumers";
 import { KeyLedger } from "./revocation/keyLedger";
 import { PreviousKeyRevocation } from "./revocation/previousKeyRevocation";
+import { ExposureReport } from "./exposure/exposureReport";
+import type { ExposureSummary } from "./exposure/exposureTypes";
 import type { Webhook } from "./notifications/webhooks";
 
 /** Everything the component needs: the parsed stack config, with the key as a secret Input. */
@@ -54,6 +56,8 @@ export interface TargetSummary {
  * without waiting for the preflight: the leaked key dies even if a consumer's credential is broken), accepting
  * downtime:
  *   KeyValidation → KeyLedger → PreviousKeyRevocation → Infisical (after the preflight too) → … → RotationAudit
+ * and, once the leaked key is deactivated, in parallel with the fan-out, its ExposureReport (what it did in the
+ * last hours; never fails the rotation), which the RotationAudit records.
  * The KeyLedger records every key that reached a consumer; the revocation must see each of them dead.
  */
 export class AnthropicKey extends pulumi.ComponentResource {
@@ -71,6 +75,8 @@ export class AnthropicKey extends pulumi.ComponentResource {
     public readonly preflight: CredentialPreflight;
     public readonly revocation: PreviousKeyRevocation;
     public readonly audit: RotationAudit;
+    /** Emergency only: the compromised key's exposure report (summary), else null. */
+    public readonly exposure: pulumi.Output<ExposureSummary | null>;
 
     constructor(name: string, args: AnthropicKeyArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TYPE_ANTHROPIC_KEY, name, {}, opts);
@@ -245,6 +251,16 @@ export class AnthropicKey extends pulumi.ComponentResource {
         this.revocation =
             emergencyRevocation ?? new PreviousKeyRevocation(`${name}-previous-key`, revocationArgs, { ...child, dependsOn: afterHealth });
 
+        // 5b. Emergency: what the leaked key did, read only once it is dead (never delaying the kill), never failing the run.
+        const exposure =
+            emergencyRevocation && args.compromisedKey
+                ? new ExposureReport(
+                      `${name}-exposure`,
+                      { compromisedKey: args.compromisedKey, revokedKeys: emergencyRevocation.keys, fingerprint, settings: args.exposure, baseUrl: endpoints.anthropic, audit },
+                      { ...child, dependsOn: [emergencyRevocation] },
+                  )
+                : undefined;
+
         // 6. One audit line per rotation; its record is also a stack output.
         this.audit = new RotationAudit(
             `${name}-audit`,
@@ -255,9 +271,10 @@ export class AnthropicKey extends pulumi.ComponentResource {
                 revocation: this.revocation.summary,
                 // The key the consumers held before this rotation (not merely the last one revoked).
                 previousFingerprint: this.ledger.previousFingerprint,
+                exposure: exposure?.summary,
                 notifications,
             },
-            { ...child, dependsOn: [...afterHealth, this.revocation] },
+            { ...child, dependsOn: [...afterHealth, this.revocation, ...(exposure ? [exposure] : [])] },
         );
 
         const status = rotationStatus(args.parsedName.date, args.maxAgeDays, args.now);
@@ -270,6 +287,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
         this.dueDate = pulumi.output(status.dueDate);
         this.daysLeft = pulumi.output(status.daysLeft);
         this.targets = pulumi.output(summaries);
+        this.exposure = exposure ? exposure.summary : pulumi.output(null);
         this.registerOutputs({
             environment: this.environment,
             keyName: this.keyName,
@@ -280,6 +298,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
             daysLeft: this.daysLeft,
             targets: this.targets,
             audit: this.audit.record,
+            exposure: this.exposure,
         });
     }
 }
