@@ -43,6 +43,8 @@ Options:
                          key only goes where this project is configured to send it)
   --strict               with --live, audit warnings also fail (exit 2)
   --github               also print GitHub Actions annotations for due, overdue and problem rows
+  --exposure KEY|STACK   what a (compromised) key did in the last 48 h, with anomaly flags
+                         (its own options: npm run status -- --exposure x --help)
   -h, --help             show this help
 
 Exit codes:

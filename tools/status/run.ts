@@ -5,6 +5,8 @@ import { isApiKey, redact } from "../../components/domain/keyFormat";
 import { AdminApiError, DEFAULT_ANTHROPIC_URL, listOrganizationKeys } from "./adminKeys";
 import { AdminEndpoint, ignoredBaseUrlNote, resolveAdminEndpoint } from "./adminEndpoint";
 import { parseStatusArgs, StatusOptions, USAGE, UsageError } from "./args";
+import { wantsExposure } from "./exposure/exposureArgs";
+import { runExposureStatus } from "./exposure/runExposureStatus";
 import { auditKeys, AuditResult } from "./audit";
 import { githubAnnotations, renderAuditReport, renderStackReport, summarize } from "./format";
 import { applyKeyExpiry } from "./keyExpiryDue";
@@ -41,6 +43,8 @@ export async function runStatus(argv: readonly string[], io: StatusIo): Promise<
     const out = (text: string) => io.stdout(redact(text, secrets) + "\n");
     const err = (text: string) => io.stderr(redact(text, secrets) + "\n");
 
+    // --exposure is its own report, with its own options (tools/status/exposure).
+    if (wantsExposure(argv)) return runExposureStatus(argv, io);
     let options: StatusOptions;
     try {
         options = parseStatusArgs(argv);
