@@ -24,8 +24,14 @@ export interface AdminCallOptions {
 export const ADMIN_PAGE_SIZE = 1000;
 const MAX_PAGES = 10_000;
 
-/** Every API key of the admin key's organisation, following `has_more` / `last_id` to the last page. */
-export async function listOrganizationApiKeys(options: AdminCallOptions): Promise<{ keys: ApiKeyRecord[]; pages: number }> {
+/**
+ * Every API key of the admin key's organisation, following `has_more` / `last_id` to the last page. `onPage` sees
+ * each page as it arrives (the key audit starts that page's usage query while the listing goes on).
+ */
+export async function listOrganizationApiKeys(
+    options: AdminCallOptions,
+    onPage?: (records: readonly ApiKeyRecord[], page: number) => void,
+): Promise<{ keys: ApiKeyRecord[]; pages: number }> {
     const client = createAnthropicClient({ apiKey: options.adminKey, baseUrl: options.baseUrl });
     const keys: ApiKeyRecord[] = [];
     let afterId: string | undefined;
@@ -38,7 +44,9 @@ export async function listOrganizationApiKeys(options: AdminCallOptions): Promis
             },
             { maxRetrySeconds: options.maxRetrySeconds },
         );
-        keys.push(...page.data.map(toApiKeyRecord));
+        const records = page.data.map(toApiKeyRecord);
+        keys.push(...records);
+        onPage?.(records, pages);
         if (!page.hasMore) return { keys, pages };
         if (!page.lastId || page.lastId === afterId) {
             throw new Error("the Admin API said there were more keys but gave no new cursor (last_id); the listing cannot be completed");

@@ -32,12 +32,16 @@ const TOTAL_KEYS = 2045;
  * archived or expired keys that are history, not findings.
  */
 function seed(emulator: AnthropicEmulator): void {
-    emulator.addKey({ name: "raxx-prod-agents-2026-11-01", createdAt: "2026-11-01T09:00:00Z", workspaceId: "wrkspc_01RaxxProdAgents" });
+    // Active keys expire and are in use, so the lifecycle verdicts (test/status/liveAudit.test.ts) stay out of these.
+    const expiresAt = "2027-06-01T00:00:00Z";
+    emulator.addKey({ name: "raxx-prod-agents-2026-11-01", createdAt: "2026-11-01T09:00:00Z", workspaceId: "wrkspc_01RaxxProdAgents", expiresAt });
     emulator.addKey({ name: "raxx-staging-agents-2026-11-10", createdAt: "2026-11-10T09:00:00Z", status: "archived" });
-    emulator.addKey({ name: "raxx-dev-local-2025-10-01", createdAt: "2025-10-01T09:00:00Z" });
-    emulator.addKey({ id: "apikey_01Unmanaged", name: "raxx-prod-batch-2026-10-01", createdAt: "2026-10-01T09:00:00Z" });
-    emulator.addKey({ id: "apikey_01BadName", name: "my test key", createdAt: "2026-11-20T09:00:00Z" });
-    emulator.addKey({ id: "apikey_01Legacy", name: "raxx-prod-legacy-2026-01-15", createdAt: "2026-01-15T09:00:00Z" });
+    const dev = emulator.addKey({ name: "raxx-dev-local-2025-10-01", createdAt: "2025-10-01T09:00:00Z", expiresAt });
+    emulator.addKey({ id: "apikey_01Unmanaged", name: "raxx-prod-batch-2026-10-01", createdAt: "2026-10-01T09:00:00Z", expiresAt });
+    emulator.addKey({ id: "apikey_01BadName", name: "my test key", createdAt: "2026-11-20T09:00:00Z", expiresAt });
+    emulator.addKey({ id: "apikey_01Legacy", name: "raxx-prod-legacy-2026-01-15", createdAt: "2026-01-15T09:00:00Z", expiresAt });
+    const lastWeek = NOW.getTime() - 7 * 86_400_000;
+    for (const id of [dev.id, "apikey_01Unmanaged", "apikey_01Legacy"]) emulator.scriptTraffic(id, (m) => (m === lastWeek ? 3 : 0));
     emulator.addKey({ id: "apikey_01OldInactive", name: "raxx-prod-agents-2026-08-03", createdAt: "2026-08-03T09:00:00Z", status: "inactive" });
     emulator.addKeys(TOTAL_KEYS - 7, (i) => ({ name: `raxx-prod-old${i}-2025-01-01`, createdAt: "2025-01-01T09:00:00Z", status: i % 2 ? "archived" : "expired" }));
 }
@@ -68,6 +72,8 @@ const listCalls = () => emulator.calls({ method: "GET", path: "/v1/organizations
 
 beforeAll(async () => {
     emulator = new AnthropicEmulator();
+    // The usage report answers as of the tests' fixed clock.
+    emulator.now = () => NOW.getTime();
     await emulator.start();
     adminKey = emulator.addAdminKey();
     seed(emulator);
@@ -109,7 +115,9 @@ describe("listOrganizationKeys against the Anthropic emulator", () => {
             status: "active",
             createdAt: "2026-11-01T09:00:00Z",
             workspaceId: "wrkspc_01RaxxProdAgents",
-            expiresAt: null,
+            expiresAt: "2027-06-01T00:00:00Z",
+            scope: "workspace",
+            createdBy: "user_01EmulatorOperator",
         });
         expectNoSecrets(JSON.stringify(keys));
     });
@@ -186,7 +194,8 @@ describe("listOrganizationKeys against the Anthropic emulator", () => {
 describe("npm run status --live (in-process, fixed clock)", () => {
     it("--json: all 2,045 keys over 3 pages, each kind of finding, exit 2", async () => {
         const { code, stdout, stderr } = await runInProcess(live("--json", "--dir", project(STACKS)), { env: liveEnv() });
-        expect(stderr).toBe("");
+        // stderr holds only the progress lines: one per page of keys, one per usage query, the total.
+        expect(stderr.split("\n").filter(Boolean).every((l) => /^status: (keys: page \d listed|usage report: page \d read|read 2045 keys on 3 pages)/.test(l))).toBe(true);
         expect(code).toBe(2);
         const report = JSON.parse(stdout);
         expect(report.organization.pages).toBe(3);
@@ -234,8 +243,8 @@ describe("npm run status --live (in-process, fixed clock)", () => {
         const url = await small.start();
         try {
             const admin = small.addAdminKey();
-            small.addKey({ name: "raxx-prod-agents-2026-11-01", createdAt: "2026-11-01T09:00:00Z" });
-            small.addKey({ name: "raxx-prod-batch-2026-11-02", createdAt: "2026-11-02T09:00:00Z" });
+            small.addKey({ name: "raxx-prod-agents-2026-11-01", createdAt: "2026-11-01T09:00:00Z", expiresAt: "2027-01-01T00:00:00Z" });
+            small.addKey({ name: "raxx-prod-batch-2026-11-02", createdAt: "2026-11-02T09:00:00Z", expiresAt: "2027-01-01T00:00:00Z" });
             const dir = project({ prod: STACKS.prod });
             const env = { ANTHROPIC_ADMIN_API_KEY: admin };
             const relaxed = await runInProcess(["--live", "--anthropic-url", url, "--json", "--dir", dir], { env });
@@ -248,7 +257,9 @@ describe("npm run status --live (in-process, fixed clock)", () => {
             expect(JSON.parse(strict.stdout).reasons).toEqual([expect.stringMatching(/^audit: unmanaged raxx-prod-batch-2026-11-02 \(apikey_01\w+\)$/)]);
             const clean = await runInProcess(["--live", "--anthropic-url", url, "--dir", project({ prod: STACKS.prod, batch: { keyName: "raxx-prod-batch-2026-11-02", environment: "prod" } })], { env });
             expect(clean.code).toBe(0);
-            expect(clean.stdout).toContain("No findings: every active key is managed by a stack, follows the naming convention and is within its max age.");
+            expect(clean.stdout).toContain(
+                "No findings: every active key is managed by a stack, follows the naming convention, is within its max age, expires, and was used in the last 30 days.",
+            );
         } finally {
             await small.stop();
         }
@@ -286,7 +297,7 @@ describe("npm run status --live (in-process, fixed clock)", () => {
         expect(ok.code).toBe(1);
         expect(ok.stdout).toMatch(/prod\s+prod\s+raxx-prod-agents-2026-11-01/);
         expect(ok.stdout).toContain("Organisation keys (Admin API): not audited — list organisation API keys: the Admin API at");
-        expect(ok.stderr).toMatch(/^status: list organisation API keys: .* answered 401 authentication_error/);
+        expect(ok.stderr).toMatch(/^status: list organisation API keys: .* answered 401 authentication_error/m);
         expectNoSecrets(ok.stdout, ok.stderr);
 
         emulator.failNext(500, { path: "/v1/organizations/api_keys", times: 5 });
@@ -315,7 +326,7 @@ describe("auditKeys (pure)", () => {
         status: "active",
         createdAt: "2026-11-01T00:00:00Z",
         workspaceId: null,
-        expiresAt: null,
+        expiresAt: "2027-01-01T00:00:00Z",
         ...over,
     });
 

@@ -1,4 +1,4 @@
-import { listOrganizationApiKeys } from "../../components/anthropic/adminApi";
+import { ApiKeyRecord, KeyScopeKind, listOrganizationApiKeys } from "../../components/anthropic/adminApi";
 import { DEFAULT_ANTHROPIC_BASE_URL } from "../../components/anthropic/client";
 import { ApiCallError, ApiFailure } from "../../components/anthropic/retry";
 import { redact } from "../../components/domain/keyFormat";
@@ -24,11 +24,17 @@ export interface OrgKey {
     readonly createdAt: string;
     readonly workspaceId: string | null;
     readonly expiresAt: string | null;
+    /** `workspace`, `organization` (a principal-bound key billed to no workspace) or `unknown`; absent = not read. */
+    readonly scope?: KeyScopeKind;
+    /** Who created the key: a `user_…` or `svac_…` id; null when the record does not say; absent = not read. */
+    readonly createdBy?: string | null;
 }
 
 export interface ListKeysOptions {
     readonly baseUrl: string;
     readonly adminKey: string;
+    /** Each page of keys as it arrives, already reduced to what the report keeps. */
+    readonly onPage?: (keys: readonly OrgKey[], page: number) => void;
 }
 
 /** The Admin API could not be read; the message names the step, the URL's origin and what to do. Never holds a key. */
@@ -46,13 +52,22 @@ export async function listOrganizationKeys(options: ListKeysOptions): Promise<{ 
     const origin = safeOrigin(options.baseUrl);
     let listed: Awaited<ReturnType<typeof listOrganizationApiKeys>>;
     try {
-        listed = await listOrganizationApiKeys({ adminKey: options.adminKey, baseUrl: options.baseUrl, maxRetrySeconds: ADMIN_LIST_MAX_RETRY_SECONDS });
+        const onPage = options.onPage;
+        listed = await listOrganizationApiKeys(
+            { adminKey: options.adminKey, baseUrl: options.baseUrl, maxRetrySeconds: ADMIN_LIST_MAX_RETRY_SECONDS },
+            onPage ? (records, page) => onPage(records.map(toOrgKey), page) : undefined,
+        );
     } catch (err) {
         if (err instanceof ApiCallError) throw new AdminApiError(redact(describeFailure(err.failure, origin), secrets), err.failure.kind === "status" ? err.failure.status : undefined);
         throw new AdminApiError(redact(`${STEP}: ${err instanceof Error ? err.message : String(err)} (Admin API at ${origin}); try again later`, secrets));
     }
-    const keys = listed.keys.map(({ id, name, status, createdAt, workspaceId, expiresAt }) => ({ id, name: redact(name), status, createdAt, workspaceId, expiresAt }));
-    return { keys, pages: listed.pages };
+    return { keys: listed.keys.map(toOrgKey), pages: listed.pages };
+}
+
+/** What the report keeps of a record: never the partial key hint, and the name redacted (a pasted key in a name). */
+function toOrgKey(record: ApiKeyRecord): OrgKey {
+    const { id, name, status, createdAt, workspaceId, expiresAt, scope, createdBy } = record;
+    return { id, name: redact(name), status, createdAt, workspaceId, expiresAt, scope, createdBy: createdBy?.id ?? null };
 }
 
 function describeFailure(failure: ApiFailure, origin: string): string {

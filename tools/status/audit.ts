@@ -2,6 +2,8 @@ import { formatIsoDate } from "../../components/domain/dates";
 import { parseKeyName } from "../../components/domain/keyName";
 import { maxAgeDaysFor, rotationStatus } from "../../components/domain/rotationAge";
 import type { OrgKey } from "./adminKeys";
+import type { KeyUsageSummary, UsageWindow } from "./keyUsage";
+import { lifecycleFindings } from "./lifecycleFindings";
 import type { StackKeyRow } from "./stackInventory";
 
 /**
@@ -17,10 +19,20 @@ import type { StackKeyRow } from "./stackInventory";
  *   the Console?).
  * - `unmanaged` (warning): an active key no stack manages: revoke it if unused, or bring it under a stack.
  * - `bad-name` (warning): an active or inactive key whose name breaks the naming convention.
+ * - `no-expiry`, `unused-30d`, `inactive-used`, `duplicate-active` (warnings): lifecycleFindings.ts.
  * Archived and expired keys that no stack references are history, not findings.
  */
 
-export type FindingKind = "past-max-age" | "inactive-referenced" | "missing" | "unmanaged" | "bad-name";
+export type FindingKind =
+    | "past-max-age"
+    | "inactive-referenced"
+    | "missing"
+    | "unmanaged"
+    | "bad-name"
+    | "no-expiry"
+    | "unused-30d"
+    | "inactive-used"
+    | "duplicate-active";
 export type Severity = "error" | "warning";
 
 export const FINDING_SEVERITY: Readonly<Record<FindingKind, Severity>> = {
@@ -29,6 +41,10 @@ export const FINDING_SEVERITY: Readonly<Record<FindingKind, Severity>> = {
     missing: "error",
     unmanaged: "warning",
     "bad-name": "warning",
+    "no-expiry": "warning",
+    "unused-30d": "warning",
+    "inactive-used": "warning",
+    "duplicate-active": "warning",
 };
 
 export interface Finding {
@@ -51,6 +67,16 @@ export interface AuditedKey extends OrgKey {
     readonly createdDate?: string;
     readonly ageDays?: number;
     readonly maxAgeDays: number;
+    /** From the naming convention (or the managing stack); absent when the name does not say. */
+    readonly environment?: string;
+    /** With usage: the last day used in the window (absent: unused), requests and tokens in it. */
+    readonly lastUsed?: string;
+    readonly requests?: number | null;
+    readonly inputTokens?: number;
+    readonly outputTokens?: number;
+    readonly tokens?: number;
+    /** The kinds of finding about this key, in priority order. */
+    readonly verdicts: FindingKind[];
 }
 
 export interface AuditResult {
@@ -58,7 +84,13 @@ export interface AuditResult {
     readonly findings: Finding[];
 }
 
-export function auditKeys(rows: readonly StackKeyRow[], orgKeys: readonly OrgKey[], now: Date): AuditResult {
+/** The usage report, when it could be read: per key id (a key without an entry was not used in the window). */
+export interface AuditUsage {
+    readonly window: UsageWindow;
+    readonly byKey: ReadonlyMap<string, KeyUsageSummary>;
+}
+
+export function auditKeys(rows: readonly StackKeyRow[], orgKeys: readonly OrgKey[], now: Date, usage?: AuditUsage): AuditResult {
     // Environment → max age, from the stacks (their config wins over the documented defaults).
     const envMaxAge: Record<string, number> = {};
     for (const row of rows) envMaxAge[row.environment] ??= row.maxAgeDays;
@@ -81,7 +113,16 @@ export function auditKeys(rows: readonly StackKeyRow[], orgKeys: readonly OrgKey
         const created = new Date(key.createdAt);
         const createdDate = Number.isNaN(created.getTime()) ? undefined : formatIsoDate(created);
         const status = createdDate !== undefined ? rotationStatus(createdDate, maxAgeDays, now) : undefined;
-        keys.push({ ...key, managedBy, maxAgeDays, ...(createdDate !== undefined ? { createdDate, ageDays: status!.ageDays } : {}) });
+        const used = usage ? usage.byKey.get(key.id) ?? { requests: 0, inputTokens: 0, outputTokens: 0, tokens: 0 } : undefined;
+        keys.push({
+            ...key,
+            managedBy,
+            maxAgeDays,
+            ...(createdDate !== undefined ? { createdDate, ageDays: status!.ageDays } : {}),
+            ...(environment !== undefined ? { environment } : {}),
+            ...(used ?? {}),
+            verdicts: [],
+        });
 
         const base = { keyId: key.id, keyName: key.name, status: key.status };
         const active = key.status === "active";
@@ -139,10 +180,27 @@ export function auditKeys(rows: readonly StackKeyRow[], orgKeys: readonly OrgKey
             });
         }
     }
-    return { keys, findings: findings.sort(byPriority) };
+    findings.push(...lifecycleFindings(rows, keys, now, usage?.window));
+    findings.sort(byPriority);
+    const byId = new Map(keys.map((k) => [k.id, k]));
+    for (const f of findings) {
+        const k = f.keyId !== undefined ? byId.get(f.keyId) : undefined;
+        if (k && !k.verdicts.includes(f.kind)) k.verdicts.push(f.kind);
+    }
+    return { keys, findings };
 }
 
-const KIND_ORDER: readonly FindingKind[] = ["inactive-referenced", "missing", "past-max-age", "unmanaged", "bad-name"];
+const KIND_ORDER: readonly FindingKind[] = [
+    "inactive-referenced",
+    "missing",
+    "past-max-age",
+    "duplicate-active",
+    "inactive-used",
+    "unused-30d",
+    "unmanaged",
+    "no-expiry",
+    "bad-name",
+];
 
 function byPriority(a: Finding, b: Finding): number {
     return KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.keyName.localeCompare(b.keyName);

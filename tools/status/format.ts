@@ -1,4 +1,6 @@
-import type { AuditResult, Finding } from "./audit";
+import type { Finding } from "./audit";
+import { renderKeyTable } from "./keyTable";
+import type { OrganizationAudit } from "./run";
 import { describeConsumers } from "./githubActionsConsumers";
 import type { StackKeyRow } from "./stackInventory";
 
@@ -119,13 +121,24 @@ export function renderStackReport(rows: readonly StackKeyRow[], asOf: string): s
     return out.join("\n");
 }
 
-export function renderAuditReport(audit: AuditResult, pages: number): string {
+export function renderAuditReport(audit: OrganizationAudit): string {
     const byStatus = new Map<string, number>();
     for (const k of audit.keys) byStatus.set(k.status, (byStatus.get(k.status) ?? 0) + 1);
     const counts = [...byStatus.entries()].map(([status, n]) => `${n} ${status}`).join(", ");
-    const out = [`Organisation keys (Admin API): ${audit.keys.length} key${audit.keys.length === 1 ? "" : "s"} on ${pages} page${pages === 1 ? "" : "s"}${counts ? ` (${counts})` : ""}`, ""];
+    const pages = audit.pages;
+    const u = audit.usage;
+    const withUsage = !("error" in u);
+    const out = [
+        `Organisation keys (Admin API): ${audit.keys.length} key${audit.keys.length === 1 ? "" : "s"} on ${pages} page${pages === 1 ? "" : "s"}${counts ? ` (${counts})` : ""}`,
+        withUsage
+            ? `Usage ${u.window.from} to ${u.window.to} (${u.window.days} days, ${u.source === "usage_report" ? "legacy usage report: tokens only, no request counts" : "analytics usage report"}): one query for every key, ${u.calls} page${u.calls === 1 ? "" : "s"}`
+            : `Usage ${u.window.from} to ${u.window.to}: not read — ${u.error}`,
+        `Admin API calls: ${audit.adminApiCalls.total} (${audit.adminApiCalls.keyList} key list, ${audit.adminApiCalls.usage} usage report)`,
+        "",
+    ];
+    if (audit.keys.length) out.push(renderKeyTable(audit.keys, withUsage), "");
     if (audit.findings.length === 0) {
-        out.push("No findings: every active key is managed by a stack, follows the naming convention and is within its max age.");
+        out.push("No findings: every active key is managed by a stack, follows the naming convention, is within its max age, expires, and was used in the last 30 days.");
     } else {
         out.push(renderFindingsTable(audit.findings));
         const errors = audit.findings.filter((f) => f.severity === "error").length;

@@ -2,12 +2,14 @@ import { existsSync, statSync } from "fs";
 import { resolve } from "path";
 import { formatIsoDate, utcToday } from "../../components/domain/dates";
 import { isApiKey, redact } from "../../components/domain/keyFormat";
-import { AdminApiError, DEFAULT_ANTHROPIC_URL, listOrganizationKeys } from "./adminKeys";
+import { DEFAULT_ANTHROPIC_URL } from "./adminKeys";
 import { AdminEndpoint, ignoredBaseUrlNote, resolveAdminEndpoint } from "./adminEndpoint";
 import { parseStatusArgs, StatusOptions, USAGE, UsageError } from "./args";
 import { wantsExposure } from "./exposure/exposureArgs";
 import { runExposureStatus } from "./exposure/runExposureStatus";
-import { auditKeys, AuditResult } from "./audit";
+import type { AuditResult } from "./audit";
+import type { UsageWindow } from "./keyUsage";
+import { auditOrganization } from "./liveAudit";
 import { githubAnnotations, renderAuditReport, renderStackReport, summarize } from "./format";
 import { applyKeyExpiry } from "./keyExpiryDue";
 import { findStackFiles, readInventory, StackKeyRow } from "./stackInventory";
@@ -32,11 +34,25 @@ export interface StatusReport {
     readonly asOf: string;
     readonly stacks: readonly StackKeyRow[];
     readonly summary: ReturnType<typeof summarize>;
-    readonly organization?: (AuditResult & { readonly pages: number }) | { readonly error: string };
+    readonly organization?: OrganizationAudit | { readonly error: string };
     readonly exitCode: number;
     /** Why the exit code is not 0, one line each. */
     readonly reasons: readonly string[];
 }
+
+/** The --live audit as reported: every key with its verdicts, the findings, and what it cost in Admin API calls. */
+export type OrganizationAudit = AuditResult & {
+    /** Pages of the key listing. */
+    readonly pages: number;
+    /** The usage report of the last 30 days: where it came from and its queries, or why it could not be read. */
+    readonly usage: UsageReportSummary;
+    /** Every Admin API call made: the key listing's pages plus the usage queries' pages (retries not counted). */
+    readonly adminApiCalls: { readonly keyList: number; readonly usage: number; readonly total: number };
+};
+
+export type UsageReportSummary =
+    | { readonly window: UsageWindow; readonly source: string; readonly queries: number; readonly calls: number }
+    | { readonly window: UsageWindow; readonly queries: number; readonly calls: number; readonly error: string };
 
 export async function runStatus(argv: readonly string[], io: StatusIo): Promise<number> {
     const secrets: string[] = [];
@@ -104,15 +120,10 @@ export async function runStatus(argv: readonly string[], io: StatusIo): Promise<
 
     let organization: StatusReport["organization"];
     if (options.live && adminKey) {
-        try {
-            const listed = await listOrganizationKeys({ baseUrl, adminKey });
-            organization = { ...auditKeys(rows, listed.keys, now), pages: listed.pages };
-            // The key's own expiry, when earlier than its age-based due date, is the due date.
-            rows = applyKeyExpiry(rows, listed.keys, now);
-        } catch (e) {
-            if (!(e instanceof AdminApiError)) throw e;
-            organization = { error: e.message };
-        }
+        const result = await auditOrganization(rows, { baseUrl, adminKey, now, progress: (text) => err(`status: ${text}`) });
+        organization = result.organization;
+        // The key's own expiry, when earlier than its age-based due date, is the due date.
+        if (result.keys) rows = applyKeyExpiry(rows, result.keys, now);
     }
 
     const report = buildReport(asOf, rows, organization, options.strict);
@@ -122,7 +133,7 @@ export async function runStatus(argv: readonly string[], io: StatusIo): Promise<
         out(renderStackReport(rows, asOf));
         if (organization) {
             out("");
-            out("error" in organization ? `Organisation keys (Admin API): not audited — ${organization.error}` : renderAuditReport(organization, organization.pages));
+            out("error" in organization ? `Organisation keys (Admin API): not audited — ${organization.error}` : renderAuditReport(organization));
         }
         if (report.reasons.length) {
             out("");
@@ -135,6 +146,7 @@ export async function runStatus(argv: readonly string[], io: StatusIo): Promise<
         }
     }
     if (organization && "error" in organization) err(`status: ${organization.error}`);
+    else if (organization && "error" in organization.usage) err(`status: ${organization.usage.error}`);
     return report.exitCode;
 }
 
@@ -154,10 +166,12 @@ export function buildReport(asOf: string, rows: readonly StackKeyRow[], organiza
     }
     if (organization) {
         if ("error" in organization) errors.push("the organisation's keys could not be audited (see the message above)");
-        else
+        else {
+            if ("error" in organization.usage) errors.push("the usage report could not be read, so unused and still-used keys are not judged (see the message above)");
             for (const f of organization.findings) {
                 if (f.severity === "error" || strict) overdue.push(`audit: ${f.kind} ${f.keyName}${f.keyId ? ` (${f.keyId})` : ""}`);
             }
+        }
     }
     const exitCode = overdue.length ? EXIT_OVERDUE : errors.length ? EXIT_ERROR : EXIT_OK;
     return { asOf, stacks: rows, summary: summarize(rows), ...(organization ? { organization } : {}), exitCode, reasons: [...overdue, ...errors] };
