@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { describe, expect, it } from "vitest";
-import { attributeCalls, callShape } from "../../tools/bench/apiCalls";
+import { attributeCalls, callShape, sequentialCalls } from "../../tools/bench/apiCalls";
 import { criticalPath } from "../../tools/bench/criticalPath";
 import { readEventLog } from "../../tools/rehearse/cliRunner";
 import { locatePulumi } from "../../tools/toolchain/locate";
@@ -149,6 +149,34 @@ describe("critical path", () => {
         const withProvider = [...steps(0, FULL_ROTATION), { urn: "urn:x::pulumi:providers:github::p", type: "pulumi:providers:github", op: "same" as const, startedAt: 0, finishedAt: 5000 }];
         const p = criticalPath(withProvider, rs);
         expect(p.chain.map((s) => s.urn)).toEqual([U.validation, U.infisical, U.api, U.health, U.revocation, U.audit]);
+    });
+
+    it("weighs steps by a given weight instead of their duration (the API-latency floor)", () => {
+        // Weighted by calls one after another × 100 ms, the app with the longer chain of calls decides.
+        const weights: Record<string, number> = { [U.validation]: 100, [U.infisical]: 200, [U.api]: 500, [U.agents]: 300, [U.health]: 100, [U.revocation]: 300, [U.audit]: 50 };
+        const p = criticalPath(steps(0, FULL_ROTATION), resources(), (urn) => weights[urn] ?? 0);
+        expect(p.chain.map((s) => s.urn)).toEqual([U.validation, U.infisical, U.api, U.health, U.revocation, U.audit]);
+        expect(p.lengthMs).toBe(100 + 200 + 500 + 100 + 300 + 50);
+    });
+});
+
+describe("API-latency floor", () => {
+    const call = (at: number) => ({ emulator: "heroku", method: "GET", path: "/apps/a/releases", at });
+    it("counts calls that ran one after another, and overlapping calls once", () => {
+        expect(sequentialCalls([], 100)).toBe(0);
+        // Three dependent calls (each starts when the previous answered) and two in parallel with the first.
+        expect(sequentialCalls([call(1100), call(1102), call(1105), call(1207), call(1310)], 100)).toBe(3);
+        expect(sequentialCalls([call(1310), call(1100), call(1207)], 100), "order of the log does not matter").toBe(3);
+    });
+
+    it("groups calls by kind, names and ids dropped", () => {
+        const shape = (method: string, path: string) => callShape({ emulator: "x", method, path, at: 0 });
+        expect(shape("GET", "/apps/bench-app-007")).toBe("GET /apps/{app}");
+        expect(shape("GET", "/apps/bench-app-007/config-vars")).toBe("GET config-vars");
+        expect(shape("PUT", "/api/v3/repos/raxx-app/bench-repo-02/actions/secrets/ANTHROPIC_API_KEY_012")).toBe("PUT /repos/{repo}/actions/secrets/{name}");
+        expect(shape("GET", "/api/v3/repos/raxx-app/agents/actions/secrets/public-key")).toBe("GET /repos/{repo}/actions/secrets/public-key");
+        expect(shape("PUT", "/api/v3/repositories/100000/environments/sandbox/secrets/ANTHROPIC_API_KEY")).toBe("PUT /repositories/{id}/environments/{env}/secrets/{name}");
+        expect(shape("POST", "/v1/organizations/api_keys/apikey_01Abc")).toBe("POST /v1/organizations/api_keys/{id}");
     });
 });
 

@@ -36,13 +36,41 @@ export function herokuAppOf(path: string): string | undefined {
     return /^\/apps\/([^/]+)/.exec(path)?.[1];
 }
 
-/** `GET /apps/x/config-vars` → `GET config-vars`; ids and names are dropped so calls group by kind. */
+/**
+ * `GET /apps/x/config-vars` → `GET config-vars`, `GET /apps/x` → `GET /apps/{app}`,
+ * `PUT /api/v3/repos/o/r/actions/secrets/NAME` → `PUT /repos/{repo}/actions/secrets/{name}`: ids and names are
+ * dropped so calls group by kind.
+ */
 export function callShape(c: LoggedCall): string {
     const path = c.path
+        .replace(/^\/apps\/[^/]+$/, "/apps/{app}")
         .replace(/^\/apps\/[^/]+\//, "")
         .replace(/\/apikey_[A-Za-z0-9]+/, "/{id}")
-        .replace(/\/secrets\/raw\/[^/]+/, "/secrets/raw/{name}");
+        .replace(/\/secrets\/raw\/[^/]+/, "/secrets/raw/{name}")
+        .replace(/^\/api\/v3(?=\/(repos|repositories|orgs)\/)/, "")
+        .replace(/^\/repos\/[^/]+\/[^/]+\//, "/repos/{repo}/")
+        .replace(/^\/repositories\/\d+\//, "/repositories/{id}/")
+        .replace(/\/environments\/[^/]+\//, "/environments/{env}/")
+        .replace(/\/secrets\/(?!public-key$)[^/]+$/, "/secrets/{name}");
     return `${c.method} ${path}`;
+}
+
+/**
+ * How many calls of `calls` had to run one after another: the most calls that do not overlap in time, each
+ * taken to start `latencyMs` before the emulator answered it (the greedy earliest-answer count). Calls that ran
+ * in parallel count once; a chain of dependent calls counts each. Times `latencyMs`, this is the least time
+ * the calls could take.
+ */
+export function sequentialCalls(calls: readonly LoggedCall[], latencyMs: number): number {
+    let rounds = 0;
+    let freeAt = -Infinity;
+    for (const c of [...calls].sort((a, b) => a.at - b.at)) {
+        if (c.at - latencyMs >= freeAt - 1) {
+            rounds++;
+            freeAt = c.at;
+        }
+    }
+    return rounds;
 }
 
 export function attributeCalls(steps: readonly StepRecord[], resources: readonly PhaseResource[], calls: readonly LoggedCall[], slackMs = 5): { byStep: StepCalls[]; unattributed: LoggedCall[] } {

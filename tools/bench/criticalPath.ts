@@ -32,11 +32,15 @@ export function dependenciesOf(r: PhaseResource): string[] {
     return [...new Set([...r.dependencies, ...Object.values(r.propertyDependencies ?? {}).flat()])];
 }
 
-export function criticalPath(steps: readonly StepRecord[], resources: readonly PhaseResource[]): CriticalPath {
+/**
+ * `weightOf` gives a step's weight in ms (default: its measured duration); with the least time its API calls
+ * need, the chain's length is the API-latency floor of the deployment.
+ */
+export function criticalPath(steps: readonly StepRecord[], resources: readonly PhaseResource[], weightOf?: (urn: string) => number): CriticalPath {
     const ran = new Map<string, PathStep>();
     for (const s of steps) {
         if (!isRotationStep(s.type) || s.op === "delete") continue;
-        ran.set(s.urn, { urn: s.urn, type: s.type, startedAt: s.startedAt, finishedAt: s.finishedAt, durationMs: Math.max(0, s.finishedAt - s.startedAt) });
+        ran.set(s.urn, { urn: s.urn, type: s.type, startedAt: s.startedAt, finishedAt: s.finishedAt, durationMs: weightOf ? weightOf(s.urn) : Math.max(0, s.finishedAt - s.startedAt) });
     }
     const deps = new Map(resources.map((r) => [r.urn, dependenciesOf(r).filter((d) => d !== r.urn)]));
     // Longest chain ending at each step (memoised depth-first; the graph is a DAG, cycles are cut defensively).

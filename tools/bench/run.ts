@@ -8,7 +8,7 @@ import type { LocatedCli } from "../toolchain/locate";
 import { sandboxTargets } from "../rehearse/observe";
 import { isRotationStep } from "../rehearse/steps";
 import type { Phase, PhaseResult } from "../rehearse/types";
-import { attributeCalls, callShape, herokuAppOf, LoggedCall } from "./apiCalls";
+import { attributeCalls, callShape, herokuAppOf, LoggedCall, sequentialCalls } from "./apiCalls";
 import { CriticalPath, criticalPath } from "./criticalPath";
 
 /**
@@ -28,6 +28,11 @@ export interface BenchRun {
     readonly startupMs: number;
     readonly path: CriticalPath & { readonly steps: readonly { label: string; durationMs: number; calls: number }[] };
     readonly apiCalls: number;
+    /**
+     * The API-latency floor: along the longest chain of dependent steps, each step weighted by the calls it had
+     * to make one after another × BENCH_LATENCY_MS. No engine can finish the deployment sooner.
+     */
+    readonly latencyFloorMs: number;
     /** Per kind of target: calls each target needed (min / max), and what they were. */
     readonly callsPerTarget: readonly { kind: string; targets: number; min: number; max: number; shapes: Readonly<Record<string, number>> }[];
     /** Heroku releases each app got during this run: { releases → number of apps }. */
@@ -89,6 +94,8 @@ function label(type: string, inputs: Readonly<Record<string, unknown>> | undefin
 function summarize(result: PhaseResult, calls: readonly LoggedCall[], releases: Record<string, number>, fetches: number): BenchRun {
     const path = criticalPath(result.steps, result.resources);
     const { byStep } = attributeCalls(result.steps, result.resources, calls);
+    const callsOfStep = new Map(byStep.map((s) => [s.urn, s.calls]));
+    const floor = criticalPath(result.steps, result.resources, (urn) => sequentialCalls(callsOfStep.get(urn) ?? [], BENCH_LATENCY_MS) * BENCH_LATENCY_MS);
     const inputs = new Map(result.resources.map((r) => [r.urn, r.inputs]));
     const perTarget = new Map<string, { count: number; shapes: Record<string, number> }[]>();
     const add = (kind: string, list: readonly LoggedCall[]) => {
@@ -132,6 +139,7 @@ function summarize(result: PhaseResult, calls: readonly LoggedCall[], releases: 
             steps: path.chain.map((s) => ({ label: label(s.type, inputs.get(s.urn)), durationMs: s.durationMs, calls: byStep.find((b) => b.urn === s.urn)?.calls.length ?? 0 })),
         },
         apiCalls: calls.length,
+        latencyFloorMs: floor.lengthMs,
         callsPerTarget: [...perTarget.entries()].map(([kind, entries]) => ({
             kind,
             targets: entries.length,
