@@ -20,7 +20,9 @@ import { CheckResult, failed, merge, passed, PreflightProblem } from "./problem"
 
 const CREDENTIAL = `${INFISICAL_CLIENT_ID_ENV} / ${INFISICAL_CLIENT_SECRET_ENV}`;
 /** Failures that are the identity's (or the site's), not one target's: the other targets would fail alike. */
-const SITE_WIDE = new Set(["credentials", "login", "unreachable", "deadline"]);
+// A plain array, not a Set: a module-level Set captured into the serialized dynamic provider loses its internal
+// slot ("Method Set.prototype.has called on incompatible receiver").
+const SITE_WIDE: readonly string[] = ["credentials", "login", "unreachable", "deadline"];
 
 export async function checkInfisical(locations: readonly InfisicalLocation[], ctx: CheckContext): Promise<CheckResult> {
     if (locations.length === 0) return merge([]);
@@ -54,7 +56,7 @@ async function readOne(client: InfisicalClient, location: InfisicalLocation): Pr
         return { result: passed(target), siteWide: false };
     } catch (err) {
         const kind = err instanceof InfisicalError ? err.kind : "unexpected";
-        return { result: failed(problemOf(err, target)), siteWide: SITE_WIDE.has(kind) };
+        return { result: failed(problemOf(err, target)), siteWide: SITE_WIDE.includes(kind) };
     }
 }
 

@@ -148,8 +148,10 @@ export const CALLS: readonly CallSpec[] = [
         legs: () => [{ service: "infisical", method: "POST", path: "/api/v1/auth/universal-auth/login", success: ok2xx, waitAfter429Ms: 700 }],
         authLegs: (ctx) => callById("infisical-login").legs(ctx),
         authFault: { kind: "status", status: 401, body: { reqId: "req-matrix", statusCode: 401, message: "Invalid credentials", error: "UnauthorizedError" } },
-        failure: new RegExp(`^infisical login failed for secret ${SECRET_NAME} in Infisical project [\\s\\S]*HTTP 401`),
-        auditStep: "infisical",
+        // The credential preflight (right after validation) is the first to log in, so it reports the refusal,
+        // before any consumer is written.
+        failure: /^preflight: 1 problem with the credentials this run needs; nothing was written anywhere[\s\S]*INFISICAL_CLIENT_ID[\s\S]*HTTP 401/,
+        auditStep: "preflight",
     },
     {
         id: "infisical-write",
