@@ -147,8 +147,10 @@ export const herokuConfigVarsProvider: dynamic.ResourceProvider = {
         // The audit context must survive check: create/update record a secret.rotate.failed line from it.
         for (const problem of auditContextProblems(news.audit, (v) => !known(v))) fail("audit", problem);
         const audit = news.audit === undefined || news.audit === null ? {} : { audit: news.audit };
+        // The webhooks told when the write fails (secret input); create/update read them, nothing else keeps them.
+        const notifications = news.notifications === undefined || news.notifications === null ? {} : { notifications: news.notifications };
 
-        return { inputs: { app, vars, apiKey, fingerprint: fp, apiUrl, removeOnDelete, ...(hasReceipt ? { [VALIDATION_RECEIPT_INPUT]: receipt } : {}), ...audit }, failures };
+        return { inputs: { app, vars, apiKey, fingerprint: fp, apiUrl, removeOnDelete, ...(hasReceipt ? { [VALIDATION_RECEIPT_INPUT]: receipt } : {}), ...audit, ...notifications }, failures };
     },
 
     async diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {

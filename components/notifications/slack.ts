@@ -24,16 +24,19 @@ export interface SlackBody {
 export function slackBody(message: NotificationMessage): SlackBody {
     const blocks: SlackBlock[] = [
         { type: "header", text: { type: "plain_text", text: cut(message.title, SLACK_LIMITS.header) } },
-        { type: "section", text: { type: "mrkdwn", text: cut(`${ICONS[message.severity]} ${escape(message.summary)}`, SLACK_LIMITS.sectionText) } },
+        { type: "section", text: { type: "mrkdwn", text: cut(`${ICONS[message.severity]} ${escapeMrkdwn(message.summary)}`, SLACK_LIMITS.sectionText) } },
     ];
-    const fields = message.fields.map((f) => ({ type: "mrkdwn" as const, text: cut(`*${escape(f.name)}*\n${escape(f.value)}`, SLACK_LIMITS.fieldText) }));
+    const fields = message.fields.map((f) => ({ type: "mrkdwn" as const, text: cut(`*${escapeMrkdwn(f.name)}*\n${escapeMrkdwn(f.value)}`, SLACK_LIMITS.fieldText) }));
     for (let i = 0; i < fields.length; i += SLACK_LIMITS.fieldsPerSection) {
         blocks.push({ type: "section", fields: fields.slice(i, i + SLACK_LIMITS.fieldsPerSection) });
     }
     return { text: cut(`${message.title}: ${message.summary}`, SLACK_LIMITS.sectionText), blocks };
 }
 
-/** Slack's three control characters in message text. */
-export function escape(text: string): string {
+/**
+ * Slack's three control characters in message text. Not named `escape`: inside a serialized dynamic provider that
+ * name resolves to the global escape(), which percent-encodes.
+ */
+export function escapeMrkdwn(text: string): string {
     return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }

@@ -22,6 +22,8 @@ export interface RehearsalOptions {
     readonly config?: Readonly<Record<string, unknown>>;
     /** The pasted key (secret config). */
     readonly apiKey?: string;
+    /** Other secret config by key (e.g. `notifications`, whose webhook URLs carry tokens); objects are JSON-encoded. */
+    readonly secretConfig?: Readonly<Record<string, unknown>>;
     /** Environment for the dynamic provider host: credentials, endpoint and retry overrides. */
     readonly providerEnv?: Readonly<Record<string, string>>;
     readonly preview?: boolean;
@@ -69,6 +71,11 @@ export function stackConfig(options: RehearsalOptions): { config: Record<string,
         else config[full] = typeof v === "string" ? v : JSON.stringify(v);
     }
     const secretKeys: string[] = [];
+    for (const [k, v] of Object.entries(options.secretConfig ?? {})) {
+        const full = k.includes(":") ? k : `${PROJECT}:${k}`;
+        config[full] = typeof v === "string" ? v : JSON.stringify(v);
+        secretKeys.push(full);
+    }
     if (options.apiKey !== undefined) {
         config[`${PROJECT}:apiKey`] = options.apiKey;
         secretKeys.push(`${PROJECT}:apiKey`);

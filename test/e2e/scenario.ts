@@ -58,13 +58,14 @@ export class Scenario {
 
     async up(
         key: string,
-        options: { config?: Record<string, unknown>; env?: Record<string, string>; preview?: boolean; policies?: boolean } & Pick<RehearsalOptions, "policyConfig"> = {},
+        options: { config?: Record<string, unknown>; env?: Record<string, string>; preview?: boolean; policies?: boolean } & Pick<RehearsalOptions, "policyConfig" | "secretConfig"> = {},
     ): Promise<RehearsalRun> {
         const providerEnv = this.sandbox.providerEnv(options.env);
         const run = await rehearse({
             stack: "sandbox",
             apiKey: key,
             config: this.sandbox.config({ auditLog: this.auditLog, ...options.config }),
+            secretConfig: options.secretConfig,
             providerEnv,
             providerHostPort: (await this.host(providerEnv)).port,
             preview: options.preview,
