@@ -1,4 +1,5 @@
 import type { AuditRecord } from "../audit/auditLog";
+import type { DueBy } from "../domain/keyExpiry";
 
 /**
  * What a notification is about. Every field is a name, a fingerprint, an id, a date or a count: never a key, a
@@ -53,8 +54,8 @@ export interface KeyDueEvent {
     /** `YYYY-MM-DD` */
     readonly dueDate: string;
     readonly daysLeft: number;
-    /** Which date is the due date: the maximum age (`age`) or the key's own expiry (`expiry`). */
-    readonly dueBy?: "age" | "expiry";
+    /** Which date is the due date: the maximum age or the key's own expiry (`expiry`). */
+    readonly dueBy?: DueBy;
 }
 
 export type KeyDueStage = "14-days" | "7-days" | "overdue";

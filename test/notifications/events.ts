@@ -43,7 +43,7 @@ export const ROLLED_BACK: AuditRecord = {
     revocation: { mode: "deactivate", result: "rolled back: keys reactivated" },
 };
 
-export const DUE_14: KeyDueEvent = { kind: "key.due", stage: "14-days", stack: "prod", environment: "prod", keyName: "raxx-prod-agents-2026-11-23", createdAt: "2026-11-23", dueDate: "2027-02-21", daysLeft: 14, dueBy: "age" };
+export const DUE_14: KeyDueEvent = { kind: "key.due", stage: "14-days", stack: "prod", environment: "prod", keyName: "raxx-prod-agents-2026-11-23", createdAt: "2026-11-23", dueDate: "2027-02-21", daysLeft: 14, dueBy: "max-age" };
 export const DUE_7: KeyDueEvent = { ...DUE_14, stage: "7-days", daysLeft: 7 };
 export const OVERDUE: KeyDueEvent = { ...DUE_14, stage: "overdue", daysLeft: -3, dueBy: "expiry" };
 

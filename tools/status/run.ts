@@ -13,6 +13,8 @@ import { auditOrganization } from "./liveAudit";
 import { githubAnnotations, renderAuditReport, renderStackReport, summarize } from "./format";
 import { applyKeyExpiry } from "./keyExpiryDue";
 import { findStackFiles, readInventory, StackKeyRow } from "./stackInventory";
+import { dueEvents, notifyStatus, webhooksFromEnv } from "./notifyStatus";
+import { webhookSecrets } from "../../components/notifications/webhooks";
 
 /** `npm run status`: everything but process wiring, so tests drive it in-process with a fixed clock. */
 
@@ -147,6 +149,9 @@ export async function runStatus(argv: readonly string[], io: StatusIo): Promise<
     }
     if (organization && "error" in organization) err(`status: ${organization.error}`);
     else if (organization && "error" in organization.usage) err(`status: ${organization.usage.error}`);
+    // Reminders to the chat webhooks (ANTHROPIC_KEY_ROTATION_WEBHOOKS), if any: never changes the exit code.
+    secrets.push(...webhookSecrets(webhooksFromEnv(io.env).webhooks));
+    await notifyStatus(dueEvents(rows), io.env, err);
     return report.exitCode;
 }
 
