@@ -20,7 +20,7 @@ beforeAll(async () => {
     emulator = new AnthropicEmulator();
     await emulator.start();
     adminKey = emulator.addAdminKey();
-    emulator.addKey({ name: "raxx-prod-agents-2026-11-01", createdAt: "2026-11-01T09:00:00Z" });
+    emulator.addKey({ name: "raxx-prod-agents-2026-11-01", createdAt: "2026-11-01T09:00:00Z", expiresAt: "2027-01-30T00:00:00Z" });
     emulator.addKey({ name: "raxx-staging-agents-2026-11-10", createdAt: "2026-11-10T09:00:00Z", status: "inactive" });
     emulator.addKeys(2043, (i) => ({ name: `raxx-prod-old${i}-2025-01-01`, createdAt: "2025-01-01T09:00:00Z", status: "archived" }));
 });
@@ -62,7 +62,9 @@ describe("tools/status/main.ts as a child process", () => {
             cwd: dir,
             env: { ANTHROPIC_ADMIN_API_KEY: adminKey },
         });
-        expect(stderr).toBe("");
+        // stderr: progress only, ending with the count of Admin API calls (3 pages of keys, 1 of usage).
+        expect(stderr.trim().split("\n").every((l) => /^status: (keys: page|usage report: page|read 2045 keys)/.test(l))).toBe(true);
+        expect(stderr.trim().split("\n").at(-1)).toBe("status: read 2045 keys on 3 pages and their usage: 4 Admin API calls (3 key list, 1 usage report)");
         expect(code).toBe(2);
         const report = JSON.parse(stdout);
         expect(report.organization.pages).toBe(3);

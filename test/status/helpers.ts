@@ -79,7 +79,8 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
         execFile(
             process.execPath,
             [tsNode, "--transpile-only", join(ROOT, "tools", "status", "main.ts"), ...args],
-            { cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv, timeout: 60_000 },
+            // --live --json on 2,000+ keys prints more than execFile's default 1 MB buffer.
+            { cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
             (error, stdout, stderr) => {
                 const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
                 resolve({ code, stdout, stderr });

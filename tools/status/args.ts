@@ -36,8 +36,11 @@ Options:
   --now YYYY-MM-DD       evaluate ages as of this day (UTC) instead of today
   --dir PATH             project directory (default: the current directory)
   --live                 also audit every key of the organisation through the Admin API
-                         (needs ANTHROPIC_ADMIN_API_KEY): unmanaged keys, names breaking the convention,
-                         active keys past their max age, inactive keys still referenced by a stack
+                         (needs ANTHROPIC_ADMIN_API_KEY), the policy's monthly audit: every key with its
+                         workspace, creator, expiry, last day used, requests and tokens of the last 30 days;
+                         inactive keys still referenced by a stack, keys past their max age, unused for 30
+                         days, never expiring, inactive but still used, two active for one stack, unmanaged,
+                         names breaking the convention (progress on stderr)
   --anthropic-url URL    Admin API base URL (default: the stacks' endpoints.anthropic, else
                          https://api.anthropic.com; ANTHROPIC_BASE_URL is never used, so the Admin
                          key only goes where this project is configured to send it)
@@ -50,7 +53,7 @@ Options:
 Exit codes:
   0  every key is within policy (due-soon keys are reported but pass)
   1  usage or configuration error (bad option, no stack files, a stack file with a problem,
-     the Admin API could not be read)
+     the Admin API's key list or usage report could not be read)
   2  at least one key is overdue (with --live also: an active key past its max age, a stack
      referencing an inactive or missing key; with --strict any audit finding)`;
 
