@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StackKeyRow } from "../../tools/status/stackInventory";
-import { dueEvents, notifyStatus, unusedKeysEvent, WEBHOOKS_ENV } from "../../tools/status/notifyStatus";
+import { dueEvents, notifyStatus, unusedKeysEvent, unusedKeysOf, WEBHOOKS_ENV } from "../../tools/status/notifyStatus";
 import { deadWebhookUrl, WebhookEmulator } from "../../offline/emulators/webhookEmulator";
 
 /** The scheduled reminders as chat messages: 14 and 7 days ahead and overdue; the audit's unused keys. */
@@ -49,6 +49,12 @@ describe("status reminders", () => {
 
     it("the monthly audit's unused keys become one event (none when there are none)", () => {
         expect(unusedKeysEvent("2026-12-01", [])).toBeUndefined();
+        expect(
+            unusedKeysOf([
+                { kind: "unused-30d", severity: "warning", keyId: "apikey_01Old", keyName: "raxx-old-2026-01-01", message: "no request" },
+                { kind: "no-expiry", severity: "warning", keyId: "apikey_01Other", keyName: "raxx-other-2026-01-01", message: "never expires" },
+            ]),
+        ).toEqual([{ name: "raxx-old-2026-01-01", id: "apikey_01Old" }]);
         expect(unusedKeysEvent("2026-12-01", [{ name: "raxx-old-2026-01-01", id: "apikey_01Old", lastUsed: null }])).toMatchObject({ kind: "audit.unused_keys", days: 30, keys: [{ id: "apikey_01Old" }] });
     });
 });

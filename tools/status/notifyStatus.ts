@@ -1,6 +1,7 @@
 import { EVENT_KEY_DUE, EVENT_UNUSED_KEYS, KeyDueEvent, KeyDueStage, NotificationEvent, UnusedKey, UnusedKeysEvent } from "../../components/notifications/events";
 import { failedNotificationsText, NotificationOutcome, sendNotification } from "../../components/notifications/send";
 import { Webhook, webhookSecrets, webhooksOf } from "../../components/notifications/webhooks";
+import type { Finding } from "./audit";
 import type { StackKeyRow } from "./stackInventory";
 
 /**
@@ -51,6 +52,11 @@ export function dueEvents(rows: readonly StackKeyRow[]): KeyDueEvent[] {
  */
 export function unusedKeysEvent(asOf: string, keys: readonly UnusedKey[], days: number = UNUSED_DAYS): UnusedKeysEvent | undefined {
     return keys.length === 0 ? undefined : { kind: EVENT_UNUSED_KEYS, asOf, days, keys };
+}
+
+/** The keys the monthly audit found unused for 30 days (its `unused-30d` findings), by name and id. */
+export function unusedKeysOf(findings: readonly Finding[]): UnusedKey[] {
+    return findings.filter((f) => f.kind === "unused-30d" && f.keyId).map((f) => ({ name: f.keyName, id: f.keyId! }));
 }
 
 /** The webhooks in the environment variable; a problem (never quoting the value) when it is set but unusable. */

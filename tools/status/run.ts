@@ -13,7 +13,7 @@ import { auditOrganization } from "./liveAudit";
 import { githubAnnotations, renderAuditReport, renderStackReport, summarize } from "./format";
 import { applyKeyExpiry } from "./keyExpiryDue";
 import { findStackFiles, readInventory, StackKeyRow } from "./stackInventory";
-import { dueEvents, notifyStatus, webhooksFromEnv } from "./notifyStatus";
+import { dueEvents, notifyStatus, unusedKeysEvent, unusedKeysOf, webhooksFromEnv } from "./notifyStatus";
 import { webhookSecrets } from "../../components/notifications/webhooks";
 
 /** `npm run status`: everything but process wiring, so tests drive it in-process with a fixed clock. */
@@ -151,7 +151,8 @@ export async function runStatus(argv: readonly string[], io: StatusIo): Promise<
     else if (organization && "error" in organization.usage) err(`status: ${organization.usage.error}`);
     // Reminders to the chat webhooks (ANTHROPIC_KEY_ROTATION_WEBHOOKS), if any: never changes the exit code.
     secrets.push(...webhookSecrets(webhooksFromEnv(io.env).webhooks));
-    await notifyStatus(dueEvents(rows), io.env, err);
+    const unused = organization && !("error" in organization) ? unusedKeysEvent(asOf, unusedKeysOf(organization.findings)) : undefined;
+    await notifyStatus([...dueEvents(rows), ...(unused ? [unused] : [])], io.env, err);
     return report.exitCode;
 }
 
