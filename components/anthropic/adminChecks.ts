@@ -5,6 +5,7 @@ import { adminTarget, describeStatus, FailureContext, KeyValidationError, second
 import { RequireExpiry } from "../domain/keyExpiry";
 import { checkLifecycle } from "./keyLifecycleChecks";
 import { ApiCallError } from "./retry";
+import { errorMessage } from "../audit/auditLog";
 
 /**
  * Admin API checks of the new key, run when ANTHROPIC_ADMIN_API_KEY is set: find the key's record (by
@@ -172,7 +173,7 @@ export async function runAdminChecks(request: AdminCheckRequest, ctx: FailureCon
 
 function adminCallFailure(err: unknown, ctx: FailureContext, target: string, doing: string, keyId?: string): KeyValidationError {
     if (!(err instanceof ApiCallError)) {
-        const detail = err instanceof Error ? err.message : String(err);
+        const detail = errorMessage(err);
         return validationFailure("admin-unavailable", ctx, {
             target,
             headline: `the Admin API checks failed while ${doing}: ${detail}`,

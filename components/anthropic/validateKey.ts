@@ -4,6 +4,7 @@ import { FailureContext, describePingFailure, validationFailure } from "./failur
 import { ping, PingResult, TokenUsage, ValidationMode } from "./ping";
 import { limitShortfalls, MinimumLimits, RateLimits } from "./rateLimits";
 import { ApiCallError, RetryClock } from "./retry";
+import { errorMessage } from "../audit/auditLog";
 
 /**
  * The validation step as one function: ping the new key, check the rate limits the consumers need, then the
@@ -84,7 +85,7 @@ export async function validateKey(inputs: KeyValidationInputs, env: NodeJS.Proce
     } catch (err) {
         if (err instanceof ApiCallError) throw describePingFailure(err, ctx);
         throw validationFailure("unexpected", ctx, {
-            headline: `the validation call could not be made (${err instanceof Error ? err.message : String(err)})`,
+            headline: `the validation call could not be made (${errorMessage(err)})`,
             todo: "this is a bug or an incompatible @anthropic-ai/sdk version: run again with the same inputs and report the message.",
         });
     }

@@ -3,11 +3,11 @@ import {
     INFISICAL_CLIENT_ID_ENV,
     INFISICAL_CLIENT_SECRET_ENV,
     InfisicalClient,
-    InfisicalError,
 } from "../infisical/infisicalClient";
 import { CheckContext, credential } from "./checkContext";
 import type { InfisicalLocation } from "./preflightInputs";
 import { CheckResult, failed, merge, passed, PreflightProblem } from "./problem";
+import { errorMessage } from "../audit/auditLog";
 
 /**
  * Infisical, read-only: a Universal Auth login with INFISICAL_CLIENT_ID / INFISICAL_CLIENT_SECRET, then a read of
@@ -55,14 +55,15 @@ async function readOne(client: InfisicalClient, location: InfisicalLocation): Pr
         await client.getSecret(location);
         return { result: passed(target), siteWide: false };
     } catch (err) {
-        const kind = err instanceof InfisicalError ? err.kind : "unexpected";
+        // Duck-typed: inside the serialized provider the client's error classes lose their prototype chain.
+        const kind = typeof (err as { kind?: unknown } | null)?.kind === "string" ? String((err as { kind: string }).kind) : "unexpected";
         return { result: failed(problemOf(err, target)), siteWide: SITE_WIDE.includes(kind) };
     }
 }
 
 /** InfisicalClient's messages read `<step> failed for <target>: <what>. Fix: <fix>` (already redacted). */
 function problemOf(err: unknown, target: string): PreflightProblem {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     const body = message.startsWith("infisical ") && message.includes(`${target}: `) ? message.slice(message.indexOf(`${target}: `) + target.length + 2) : message;
     const at = body.indexOf(" Fix: ");
     const answer = (at >= 0 ? body.slice(0, at) : body).replace(/\.$/, "");

@@ -1,4 +1,5 @@
 import { redact } from "../domain/keyFormat";
+import { errorMessage } from "../audit/auditLog";
 
 /**
  * What one preflight check found wrong, in the four parts an operator needs: which credential (the environment
@@ -74,6 +75,6 @@ export function answerOf(status: number, code: string | undefined, message: stri
 
 /** HttpClient's TransportError (or anything thrown by a call) as an answer, redacted. */
 export function noAnswer(err: unknown, secrets: readonly string[]): string {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     return redact(`no answer: ${message}`, secrets);
 }
