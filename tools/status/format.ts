@@ -1,30 +1,14 @@
 import type { Finding } from "./audit";
 import { renderKeyTable } from "./keyTable";
-import type { OrganizationAudit } from "./run";
+import { Column, renderTable } from "./table";
+import type { OrganizationAudit } from "./reportTypes";
 import { describeConsumers } from "./githubActionsConsumers";
 import type { StackKeyRow } from "./stackInventory";
 
 /** Text rendering of the status report: aligned tables, labels, summaries and GitHub annotations. Pure. */
 
-export interface Column {
-    readonly header: string;
-    readonly align?: "left" | "right";
-}
-
-/** Columns separated by two spaces, padded to the widest cell; the last column is not padded. */
-export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
-    const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => (r[i] ?? "").length)));
-    const line = (cells: readonly string[]) =>
-        columns
-            .map((c, i) => {
-                const cell = cells[i] ?? "";
-                if (i === columns.length - 1 && c.align !== "right") return cell;
-                return c.align === "right" ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!);
-            })
-            .join("  ")
-            .trimEnd();
-    return [line(columns.map((c) => c.header)), ...rows.map(line)].join("\n");
-}
+export { renderTable } from "./table";
+export type { Column } from "./table";
 
 export const VERDICT_LABEL: Readonly<Record<StackKeyRow["verdict"], string>> = {
     ok: "ok",

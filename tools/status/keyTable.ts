@@ -1,5 +1,5 @@
-import type { AuditedKey } from "./audit";
-import { Column, renderTable } from "./format";
+import type { AuditedKey } from "./findings";
+import { Column, renderTable } from "./table";
 
 /** The audit's table of every key of the organisation, one row a key, in the Admin API's order (newest first). Pure. */
 

@@ -1,6 +1,6 @@
 import { addDays, daysBetween, formatIsoDate, parseIsoDate } from "../../components/domain/dates";
 import { parseKeyName } from "../../components/domain/keyName";
-import type { AuditedKey, Finding } from "./audit";
+import type { AuditedKey, Finding } from "./findings";
 import type { UsageWindow } from "./keyUsage";
 import type { StackKeyRow } from "./stackInventory";
 

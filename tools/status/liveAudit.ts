@@ -1,7 +1,7 @@
 import { AdminApiError, listOrganizationKeys, OrgKey } from "./adminKeys";
 import { auditKeys } from "./audit";
 import { readKeyUsage } from "./keyUsage";
-import type { OrganizationAudit } from "./run";
+import type { OrganizationAudit } from "./reportTypes";
 import type { StackKeyRow } from "./stackInventory";
 
 /**

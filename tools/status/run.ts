@@ -7,9 +7,8 @@ import { AdminEndpoint, ignoredBaseUrlNote, resolveAdminEndpoint } from "./admin
 import { parseStatusArgs, StatusOptions, USAGE, UsageError } from "./args";
 import { wantsExposure } from "./exposure/exposureArgs";
 import { runExposureStatus } from "./exposure/runExposureStatus";
-import type { AuditResult } from "./audit";
-import type { UsageWindow } from "./keyUsage";
 import { auditOrganization } from "./liveAudit";
+import type { OrganizationAudit, StatusIo } from "./reportTypes";
 import { githubAnnotations, renderAuditReport, renderStackReport, summarize } from "./format";
 import { applyKeyExpiry } from "./keyExpiryDue";
 import { findStackFiles, readInventory, StackKeyRow } from "./stackInventory";
@@ -22,14 +21,7 @@ export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_OVERDUE = 2;
 
-export interface StatusIo {
-    readonly cwd: string;
-    readonly env: Readonly<Record<string, string | undefined>>;
-    readonly stdout: (text: string) => void;
-    readonly stderr: (text: string) => void;
-    /** The clock when --now is not given (tests fix it). */
-    readonly clock?: () => Date;
-}
+export type { OrganizationAudit, StatusIo, UsageReportSummary } from "./reportTypes";
 
 export interface StatusReport {
     /** `YYYY-MM-DD`, the UTC day ages are computed for. */
@@ -41,20 +33,6 @@ export interface StatusReport {
     /** Why the exit code is not 0, one line each. */
     readonly reasons: readonly string[];
 }
-
-/** The --live audit as reported: every key with its verdicts, the findings, and what it cost in Admin API calls. */
-export type OrganizationAudit = AuditResult & {
-    /** Pages of the key listing. */
-    readonly pages: number;
-    /** The usage report of the last 30 days: where it came from and its queries, or why it could not be read. */
-    readonly usage: UsageReportSummary;
-    /** Every Admin API call made: the key listing's pages plus the usage queries' pages (retries not counted). */
-    readonly adminApiCalls: { readonly keyList: number; readonly usage: number; readonly total: number };
-};
-
-export type UsageReportSummary =
-    | { readonly window: UsageWindow; readonly source: string; readonly queries: number; readonly calls: number }
-    | { readonly window: UsageWindow; readonly queries: number; readonly calls: number; readonly error: string };
 
 export async function runStatus(argv: readonly string[], io: StatusIo): Promise<number> {
     const secrets: string[] = [];

@@ -5,7 +5,7 @@ import { runExposure } from "../../../components/exposure/runExposure";
 import { isApiKey, redact } from "../../../components/domain/keyFormat";
 import { resolveAdminEndpoint } from "../adminEndpoint";
 import { UsageError } from "../args";
-import type { StatusIo } from "../run";
+import type { StatusIo } from "../reportTypes";
 import { findStackFiles } from "../stackInventory";
 import { EXPOSURE_USAGE, parseExposureArgs } from "./exposureArgs";
 import { resolveExposureSubject } from "./exposureSubject";
