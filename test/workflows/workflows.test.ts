@@ -76,6 +76,8 @@ const CREDENTIAL_ENV: Readonly<Record<string, string>> = {
     INFISICAL_CLIENT_ID: "INFISICAL_CLIENT_ID",
     INFISICAL_CLIENT_SECRET: "INFISICAL_CLIENT_SECRET",
 };
+/** Not a rotation credential: the reminder webhooks of `npm run status` (a chat channel, no key). */
+const REMINDER_ENV: Readonly<Record<string, string>> = { ANTHROPIC_KEY_ROTATION_WEBHOOKS: "ANTHROPIC_KEY_ROTATION_WEBHOOKS" };
 const RUN_TIME_CREDENTIALS = ["ANTHROPIC_ADMIN_API_KEY", "HEROKU_API_KEY", "INFISICAL_CLIENT_ID", "INFISICAL_CLIENT_SECRET"];
 
 /** A step that runs the Pulumi CLI: the official action, or a shell line calling `pulumi`. */
@@ -143,7 +145,7 @@ function credentialProblems(w: Workflow): string[] {
                     if (value !== "${{ github.token }}") problems.push("GH_TOKEN must be ${{ github.token }}");
                     continue;
                 }
-                const secret = CREDENTIAL_ENV[name];
+                const secret = CREDENTIAL_ENV[name] ?? REMINDER_ENV[name];
                 if (secret === undefined) problems.push(`${name} is not a credential this project uses`);
                 else if (value !== `\${{ secrets.${secret} }}`) problems.push(`${name} must be \${{ secrets.${secret} }}`);
             }
@@ -442,22 +444,28 @@ describe("reminders and audit (rotation-reminder.yml)", () => {
         expect(pulumiSteps(preview)[0]?.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", policyPacks: "policies" });
     });
 
-    it("run npm run status daily without any credential (it fails the run when a key is overdue)", () => {
+    it("run npm run status daily without any credential, only the reminder webhooks from their own environment (it fails the run when a key is overdue)", () => {
         const status = w.jobs.status!;
         expect(status.if).toBeUndefined();
         expect(runs(status)).toEqual(["npm ci", "npm run status -- --github"]);
-        expect(status.steps.every((s) => s.env === undefined)).toBe(true);
+        expect(environmentOf(status)).toBe("notifications");
+        expect(secretsOf(status)).toEqual(["ANTHROPIC_KEY_ROTATION_WEBHOOKS"]);
+        const step = status.steps.find((s) => s.run === "npm run status -- --github")!;
+        expect(step.env).toEqual({ ANTHROPIC_KEY_ROTATION_WEBHOOKS: "${{ secrets.ANTHROPIC_KEY_ROTATION_WEBHOOKS }}" });
         expect(status.steps.some((s) => s.with && JSON.stringify(s.with).includes("secrets."))).toBe(false);
     });
 
-    it("run the live key audit monthly (or on demand) with the Admin API key only", () => {
+    it("run the live key audit monthly (or on demand) with the Admin API key and the reminder webhooks only", () => {
         const audit = w.jobs.audit!;
         const monthly = schedule.find((s) => s.cron.split(/\s+/)[2] === "1")!.cron;
         expect(audit.if).toBe(`(github.event.schedule == '${monthly}' || inputs.audit) && ${MAIN_ONLY}`);
         expect(environmentOf(audit)).toBe(PRODUCTION_ENVIRONMENT);
         const step = audit.steps.find((s) => s.run?.startsWith("npm run status"))!;
         expect(step.run).toBe("npm run status -- --live --github");
-        expect(step.env).toEqual({ ANTHROPIC_ADMIN_API_KEY: "${{ secrets.ANTHROPIC_ADMIN_API_KEY }}" });
+        expect(step.env).toEqual({
+            ANTHROPIC_ADMIN_API_KEY: "${{ secrets.ANTHROPIC_ADMIN_API_KEY }}",
+            ANTHROPIC_KEY_ROTATION_WEBHOOKS: "${{ secrets.ANTHROPIC_KEY_ROTATION_WEBHOOKS }}",
+        });
         expect((w.on.workflow_dispatch as { inputs: Record<string, { type: string }> }).inputs.audit?.type).toBe("boolean");
     });
 });
