@@ -256,7 +256,7 @@ export class AnthropicKey extends pulumi.ComponentResource {
             emergencyRevocation && args.compromisedKey
                 ? new ExposureReport(
                       `${name}-exposure`,
-                      { compromisedKey: args.compromisedKey, revokedKeys: emergencyRevocation.keys, fingerprint, settings: args.exposure, baseUrl: endpoints.anthropic, audit },
+                      { compromisedKey: args.compromisedKey, revokedKeys: emergencyRevocation.keys, fingerprint, settings: args.exposure, baseUrl: endpoints.anthropic, audit, notifications },
                       { ...child, dependsOn: [emergencyRevocation] },
                   )
                 : undefined;

@@ -1,8 +1,13 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { errorMessage } from "../audit/auditLog";
 import { redact } from "../domain/keyFormat";
+import { EVENT_EXPOSURE_READY } from "../notifications/events";
+import { failedNotificationsText, NotificationOutcome, sendNotification } from "../notifications/send";
+import { webhooksOf, webhookSecrets } from "../notifications/webhooks";
+import { operatorWarning } from "../anthropic/operatorWarning";
 import { UNKNOWN } from "../dynamic/unknown";
 import { writeExposureFile } from "./exposureFile";
-import { ExposureResult, summarizeExposure } from "./exposureTypes";
+import { ExposureReport, ExposureResult, summarizeExposure } from "./exposureTypes";
 import { runExposure, UNAVAILABLE } from "./runExposure";
 import { exposureSettingsOf } from "./settings";
 
@@ -16,6 +21,9 @@ import { exposureSettingsOf } from "./settings";
  *   report can never fail the emergency rotation. A re-run with the same emergency repeats only an unavailable
  *   report.
  * - Credentials: ANTHROPIC_ADMIN_API_KEY, read from process.env inside create/update only.
+ * - With `notifications` (a secret input: the webhooks), a ready report is announced ("exposure report ready":
+ *   the key's id and fingerprint, the window, the requests, the flags, the file); the outcomes (host only) are
+ *   the output `notified`, a failed webhook a warning. The webhooks never reach the outputs.
  * - No key material in any input or output: the key is named by its Admin API id and fingerprint.
  */
 
@@ -68,13 +76,39 @@ async function report(props: Props): Promise<Props> {
             try {
                 file = writeExposureFile(typeof audit.path === "string" ? audit.path : undefined, result, secrets);
             } catch (err) {
-                result = { status: "unavailable", keyId, generatedAt: now.toISOString(), reason: `${UNAVAILABLE}: the report could not be written: ${err instanceof Error ? err.message : String(err)}` };
+                result = { status: "unavailable", keyId, generatedAt: now.toISOString(), reason: `${UNAVAILABLE}: the report could not be written: ${errorMessage(err)}` };
             }
         }
     } catch (err) {
-        result = { status: "unavailable", keyId, generatedAt: now.toISOString(), reason: redact(`${UNAVAILABLE}: ${err instanceof Error ? err.message : String(err)}`, secrets) };
+        result = { status: "unavailable", keyId, generatedAt: now.toISOString(), reason: redact(`${UNAVAILABLE}: ${errorMessage(err)}`, secrets) };
     }
-    return { ...props, keyId, file, summary: summarizeExposure(result, file) };
+    const notified = result.status === "ready" ? await announce(props, result, file, secrets) : [];
+    const { notifications: _webhooks, ...rest } = props;
+    return { ...rest, keyId, file, summary: summarizeExposure(result, file), notified };
+}
+
+/** "Exposure report ready" to each configured webhook; never throws. */
+async function announce(props: Props, report: ExposureReport, file: string | null, secrets: readonly string[]): Promise<NotificationOutcome[]> {
+    const webhooks = webhooksOf(props.notifications);
+    if (webhooks.length === 0) return [];
+    const fingerprint = typeof props.compromisedKey === "string" && props.compromisedKey.startsWith("sha256:") ? props.compromisedKey : undefined;
+    const outcomes = await sendNotification(
+        webhooks,
+        {
+            kind: EVENT_EXPOSURE_READY,
+            keyId: report.keyId,
+            ...(fingerprint ? { fingerprint } : {}),
+            from: report.window.start,
+            to: report.window.end,
+            requests: report.totals.requests ?? 0,
+            flags: report.flags.map((f) => f.summary),
+            ...(file ? { report: file } : {}),
+        },
+        { secrets },
+    );
+    const warning = failedNotificationsText(outcomes, "exposure report ready");
+    if (warning) operatorWarning(warning, [...webhookSecrets(webhooks), ...secrets]);
+    return outcomes;
 }
 
 const WATCHED = ["compromisedKey", "fingerprint", "settings", "baseUrl"] as const;

@@ -4,6 +4,8 @@ import type { KeyOutcome } from "../revocation/previousKeyRevocation";
 import { exposureReportProvider } from "./exposureProvider";
 import type { ExposureSummary } from "./exposureTypes";
 import type { ExposureSettings } from "./settings";
+import type { NotificationOutcome } from "../notifications/send";
+import type { Webhook } from "../notifications/webhooks";
 
 /** Resource type token (policies may select on it). Carries no key: ids, fingerprints and counts only. */
 export const TYPE_EXPOSURE_REPORT = "pulumi-nodejs:dynamic/anthropic:ExposureReport";
@@ -19,6 +21,8 @@ export interface ExposureReportArgs {
     readonly baseUrl?: pulumi.Input<string | undefined>;
     /** The audit log's path: the report file goes next to it. */
     readonly audit: pulumi.Input<AuditContext>;
+    /** The chat webhooks (config `notifications`), a secret: told when the report is ready. */
+    readonly notifications?: pulumi.Input<Webhook[]>;
 }
 
 /**
@@ -30,8 +34,10 @@ export class ExposureReport extends pulumi.dynamic.Resource {
     declare readonly file: pulumi.Output<string | null>;
     /** The audit record's and the stack output's `exposure`. */
     declare readonly summary: pulumi.Output<ExposureSummary>;
+    /** The "exposure report ready" message per webhook (format, host, outcome): never a URL. */
+    declare readonly notified: pulumi.Output<NotificationOutcome[]>;
 
     constructor(name: string, args: ExposureReportArgs, opts?: pulumi.CustomResourceOptions) {
-        super(exposureReportProvider, name, { ...args, keyId: undefined, file: undefined, summary: undefined }, opts, "anthropic", "ExposureReport");
+        super(exposureReportProvider, name, { ...args, keyId: undefined, file: undefined, summary: undefined, notified: undefined }, opts, "anthropic", "ExposureReport");
     }
 }

@@ -3,6 +3,7 @@ import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ExposureReport, ExposureSummary } from "../../components/exposure/exposureTypes";
 import type { RehearsalRun } from "../../offline/harness/rehearsal";
+import { WebhookEmulator } from "../../offline/emulators/webhookEmulator";
 import { describeFinding, scanForLeaks } from "../support/leakScan";
 import { PROCESSES_SETUP_MS } from "../support/timeouts";
 import { Scenario } from "./scenario";
@@ -17,9 +18,12 @@ describe("emergency rotation: the exposure report of the leaked key", () => {
     let keyB: ReturnType<Scenario["createKey"]>;
     let run: RehearsalRun;
     let callsBefore: number;
+    let hooks: WebhookEmulator;
+    let slack: string;
 
     beforeAll(async () => {
-        sc = await Scenario.start();
+        [sc, hooks] = await Promise.all([Scenario.start(), WebhookEmulator.start()]);
+        slack = hooks.slackUrl("security");
         keyA = sc.createKey();
         await sc.upOk(keyA.value);
         // Someone else uses the leaked key: Opus, a burst two hours ago.
@@ -27,9 +31,12 @@ describe("emergency rotation: the exposure report of the leaked key", () => {
         sc.sandbox.anthropic.modelUsage.script(keyA.id, OPUS, (m) => (m === burst ? 40 : 0));
         callsBefore = sc.sandbox.anthropic.server.requests.length;
         keyB = sc.createKey();
-        run = await sc.upOk(keyB.value, { config: { emergency: { compromisedKey: keyA.fingerprint }, revocation: "deactivate" } });
+        run = await sc.upOk(keyB.value, {
+            config: { emergency: { compromisedKey: keyA.fingerprint }, revocation: "deactivate" },
+            secretConfig: { notifications: [{ format: "slack", url: slack }] },
+        });
     }, PROCESSES_SETUP_MS);
-    afterAll(() => sc?.stop());
+    afterAll(() => Promise.all([sc?.stop(), hooks?.stop()]));
 
     it("asks for the usage only after the leaked key was deactivated, and completes the rotation", () => {
         const calls = sc.sandbox.anthropic.server.requests.slice(callsBefore);
@@ -56,10 +63,22 @@ describe("emergency rotation: the exposure report of the leaked key", () => {
         expect(report.byHour.some((h) => h.models.some((m) => m.model === OPUS))).toBe(true);
     });
 
+    it("tells the webhooks the report is ready: the key's id and fingerprint, the flags, the file; never a key or the webhook's token", () => {
+        const bodies = hooks.deliveredTo(slack).map((d) => JSON.stringify(d.body));
+        const ready = bodies.filter((b) => b.includes("Exposure report ready"));
+        expect(ready, bodies.join("\n")).toHaveLength(1);
+        expect(ready[0]).toContain(keyA.id);
+        expect(ready[0]).toContain(keyA.fingerprint);
+        expect(ready[0]).toMatch(/claude-opus|model/i);
+        expect(ready[0]).toContain(`exposure-${keyA.id}`);
+        const outputs = JSON.stringify(run.stackOutputs);
+        expect(outputs).not.toContain(new URL(slack).pathname);
+    });
+
     it("leaves no key material in output, state, audit, the report file or the emulator logs", () => {
         const file = (sc.auditRecords().at(-1)!.exposure as { file?: string }).file;
         const artifacts = [...sc.artifacts(), ...(file && existsSync(file) ? [{ name: "exposure file", text: readFileSync(file, "utf8") }] : [])];
-        const leaks = scanForLeaks(artifacts, [keyA.value, keyB.value, sc.sandbox.adminKey, sc.sandbox.heroku.token]);
+        const leaks = scanForLeaks(artifacts, [keyA.value, keyB.value, sc.sandbox.adminKey, sc.sandbox.heroku.token, ...hooks.secrets()]);
         expect(leaks.map((f) => describeFinding(f, artifacts))).toEqual([]);
     });
 });
