@@ -1,6 +1,4 @@
-import { redact } from "../domain/keyFormat";
-import { HttpClient, parseJson } from "../http/httpClient";
-import { ANALYTICS_BETA, ANALYTICS_USAGE_PATH, LEGACY_USAGE_PATH, UsageQuery, UsageReportError } from "./usageReport";
+import { fetchUsagePages, UsageQuery, UsageReportError } from "./usageReport";
 
 /**
  * Per-key, per-day usage (`1d` buckets) for the monthly key audit: one query answers for many keys
@@ -11,8 +9,6 @@ import { ANALYTICS_BETA, ANALYTICS_USAGE_PATH, LEGACY_USAGE_PATH, UsageQuery, Us
  * a page (the vendor's maximum for 1d). Both allow a range of at most 31 days. Requests are null from the legacy
  * endpoint (it reports tokens only). Rows of one (day, key) split across pages are added up.
  */
-
-const MAX_PAGES = 1000;
 
 /** One key's usage on one UTC day. */
 export interface KeyDayUsage {
@@ -49,48 +45,17 @@ export async function fetchKeyDailyUsage(q: UsageQuery, onPage?: DailyUsageProgr
     throw new UsageReportError(`${first.message}; and then ${legacy.message}`, legacy.status);
 }
 
-type PageResult = { ok: true; rows: KeyDayUsage[]; calls: number } | { ok: false; status: number | null; message: string; calls: number };
-
 async function pages(q: UsageQuery, source: DailyUsageReport["source"], onPage: DailyUsageProgress | undefined): Promise<PageResult> {
-    const base = q.baseUrl.replace(/\/+$/, "");
-    const path = source === "analytics" ? ANALYTICS_USAGE_PATH : LEGACY_USAGE_PATH;
-    const http = new HttpClient(q.maxTotalMs !== undefined ? { retry: { maxTotalMs: Math.max(1, q.maxTotalMs) } } : {});
-    const rows: KeyDayUsage[] = [];
-    let page: string | null = null;
-    for (let calls = 1; calls <= MAX_PAGES; calls++) {
-        const params = new URLSearchParams();
-        params.set("starting_at", q.startingAt.toISOString());
-        params.set("ending_at", q.endingAt.toISOString());
-        params.append("group_by[]", "api_key_id");
-        for (const id of q.keyIds) params.append("api_key_ids[]", id);
-        params.set(source === "analytics" ? "time_bucket_width" : "bucket_width", "1d");
-        params.set("limit", source === "analytics" ? "1000" : "31");
-        if (page) params.set("page", page);
-        const headers: Record<string, string> = { "x-api-key": q.adminKey, "anthropic-version": "2023-06-01", accept: "application/json" };
-        if (source === "analytics") headers["anthropic-beta"] = ANALYTICS_BETA;
-        let res;
-        try {
-            res = await http.send({ method: "GET", url: `${base}${path}?${params.toString()}`, headers }, { step: "usage report", target: `Anthropic Admin API (${base}${path})`, secrets: [q.adminKey] });
-        } catch (err) {
-            const message = err && typeof err === "object" && typeof (err as { message?: unknown }).message === "string" ? (err as { message: string }).message : String(err);
-            return { ok: false, status: null, message: redact(`GET ${path} got no answer: ${message}`, [q.adminKey]), calls };
-        }
-        const body = parseJson(res.text) as Record<string, unknown> | undefined;
-        if (res.status < 200 || res.status > 299) {
-            const error = (body?.error ?? {}) as { type?: unknown; message?: unknown };
-            const detail = `${typeof error.type === "string" ? ` ${error.type}` : ""}${typeof error.message === "string" ? `: ${error.message.slice(0, 200)}` : ""}`;
-            const requestId = res.headers["request-id"] ? ` (request id ${res.headers["request-id"]})` : "";
-            return { ok: false, status: res.status, message: redact(`GET ${path} answered HTTP ${res.status}${detail}${requestId}`, [q.adminKey]), calls };
-        }
-        const data = Array.isArray(body?.data) ? (body!.data as unknown[]) : [];
-        const parsed = source === "analytics" ? analyticsDayRows(data) : legacyDayRows(data);
-        rows.push(...parsed);
-        onPage?.(calls, parsed.length);
-        page = body?.has_more === true && typeof body.next_page === "string" && body.next_page ? body.next_page : null;
-        if (!page) return { ok: true, rows, calls };
-    }
-    return { ok: false, status: null, message: `GET ${path} did not end after ${MAX_PAGES} pages`, calls: MAX_PAGES };
+    const result = await fetchUsagePages(q, source, {
+        bucket: "1d",
+        byModel: false,
+        parse: (from, data) => (from === "analytics" ? analyticsDayRows(data) : legacyDayRows(data)),
+        ...(onPage ? { onPage } : {}),
+    });
+    return result.ok ? { ok: true, rows: result.rows, calls: result.pages } : { ok: false, status: result.status, message: result.message, calls: result.pages };
 }
+
+type PageResult = { ok: true; rows: KeyDayUsage[]; calls: number } | { ok: false; status: number | null; message: string; calls: number };
 
 function merge(rows: readonly KeyDayUsage[]): KeyDayUsage[] {
     const byCell = new Map<string, { day: string; keyId: string; requests: number | null; inputTokens: number; outputTokens: number }>();

@@ -101,26 +101,32 @@ export async function fetchHourlyModelUsage(q: UsageQuery): Promise<HourlyModelU
 }
 
 async function eitherEndpoint<R>(q: UsageQuery, spec: PageSpec<R>): Promise<{ source: UsageReport["source"]; rows: R[]; pages: number }> {
-    const first = await pages(q, "analytics", spec);
+    const first = await fetchUsagePages(q, "analytics", spec);
     if (first.ok) return { source: "analytics", rows: first.rows, pages: first.pages };
     if (first.status !== 404 && first.status !== 400) throw new UsageReportError(first.message, first.status);
-    const legacy = await pages(q, "usage_report", spec);
+    const legacy = await fetchUsagePages(q, "usage_report", spec);
     if (legacy.ok) return { source: "usage_report", rows: legacy.rows, pages: legacy.pages };
     throw new UsageReportError(`${first.message}; and then ${legacy.message}`, legacy.status);
 }
 
-type PageResult<R> = { ok: true; rows: R[]; pages: number } | { ok: false; status: number | null; message: string };
+export type PageResult<R> = { ok: true; rows: R[]; pages: number } | { ok: false; status: number | null; message: string; pages: number };
 
 /** What one family of queries asks for and how its rows are read. */
-interface PageSpec<R> {
-    readonly bucket: "1m" | "1h";
+export interface PageSpec<R> {
+    readonly bucket: "1m" | "1h" | "1d";
     readonly byModel: boolean;
     readonly parse: (source: UsageReport["source"], data: unknown[]) => R[];
+    /** Called after each page with its number (from 1) and how many rows it held (progress lines). */
+    readonly onPage?: (page: number, rows: number) => void;
 }
+
+/** The legacy endpoint's largest page for each bucket width (its documented maxima). */
+const LEGACY_LIMIT: Readonly<Record<PageSpec<unknown>["bucket"], string>> = { "1m": "1440", "1h": "168", "1d": "31" };
 
 const MINUTE_SPEC: PageSpec<KeyMinuteUsage> = { bucket: "1m", byModel: false, parse: (source, data) => (source === "analytics" ? analyticsRows(data) : legacyRows(data)) };
 
-async function pages<R>(q: UsageQuery, source: UsageReport["source"], spec: PageSpec<R>): Promise<PageResult<R>> {
+/** Every page of one usage query (one endpoint), following next_page; a failure says what answered. */
+export async function fetchUsagePages<R>(q: UsageQuery, source: UsageReport["source"], spec: PageSpec<R>): Promise<PageResult<R>> {
     const base = q.baseUrl.replace(/\/+$/, "");
     const path = source === "analytics" ? ANALYTICS_USAGE_PATH : LEGACY_USAGE_PATH;
     const http = new HttpClient(q.maxTotalMs !== undefined ? { retry: { maxTotalMs: Math.max(1, q.maxTotalMs) } } : {});
@@ -138,7 +144,7 @@ async function pages<R>(q: UsageQuery, source: UsageReport["source"], spec: Page
             params.set("limit", "1000");
         } else {
             params.set("bucket_width", spec.bucket);
-            params.set("limit", spec.bucket === "1h" ? "168" : "1440");
+            params.set("limit", LEGACY_LIMIT[spec.bucket]);
         }
         if (page) params.set("page", page);
         const headers: Record<string, string> = { "x-api-key": q.adminKey, "anthropic-version": "2023-06-01", accept: "application/json" };
@@ -148,21 +154,23 @@ async function pages<R>(q: UsageQuery, source: UsageReport["source"], spec: Page
             res = await http.send({ method: "GET", url: `${base}${path}?${params.toString()}`, headers }, { step: "usage report", target: `Anthropic Admin API (${base}${path})`, secrets: [q.adminKey] });
         } catch (err) {
             const message = err && typeof err === "object" && typeof (err as { message?: unknown }).message === "string" ? (err as { message: string }).message : String(err);
-            return { ok: false, status: null, message: redact(`GET ${path} got no answer: ${message}`, [q.adminKey]) };
+            return { ok: false, status: null, message: redact(`GET ${path} got no answer: ${message}`, [q.adminKey]), pages: n + 1 };
         }
         const body = parseJson(res.text) as Record<string, unknown> | undefined;
         if (res.status < 200 || res.status > 299) {
             const error = (body?.error ?? {}) as { type?: unknown; message?: unknown };
             const detail = `${typeof error.type === "string" ? ` ${error.type}` : ""}${typeof error.message === "string" ? `: ${error.message.slice(0, 200)}` : ""}`;
             const requestId = res.headers["request-id"] ? ` (request id ${res.headers["request-id"]})` : "";
-            return { ok: false, status: res.status, message: redact(`GET ${path} answered HTTP ${res.status}${detail}${requestId}`, [q.adminKey]) };
+            return { ok: false, status: res.status, message: redact(`GET ${path} answered HTTP ${res.status}${detail}${requestId}`, [q.adminKey]), pages: n + 1 };
         }
         const data = Array.isArray(body?.data) ? (body!.data as unknown[]) : [];
-        rows.push(...spec.parse(source, data));
+        const parsed = spec.parse(source, data);
+        rows.push(...parsed);
+        spec.onPage?.(n + 1, parsed.length);
         page = body?.has_more === true && typeof body.next_page === "string" && body.next_page ? body.next_page : null;
         if (!page) return { ok: true, rows, pages: n + 1 };
     }
-    return { ok: false, status: null, message: `GET ${path} did not end after ${MAX_PAGES} pages` };
+    return { ok: false, status: null, message: `GET ${path} did not end after ${MAX_PAGES} pages`, pages: MAX_PAGES };
 }
 
 function num(v: unknown): number {
