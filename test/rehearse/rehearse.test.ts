@@ -80,7 +80,7 @@ describe("npm run rehearse", () => {
     it("shows every step of the rotation with its timing, in dependency order", () => {
         expect(report.stepsOf).toBe("rotate");
         const kinds = report.steps.map((s) => s.kind);
-        expect(kinds).toEqual(["validation", "ledger", "infisical", "heroku", "heroku", "github", "github", "health", "revocation", "audit"]);
+        expect(kinds).toEqual(["validation", "ledger", "preflight", "infisical", "heroku", "heroku", "github", "github", "health", "revocation", "audit"]);
         for (const s of report.steps) {
             expect(s.durationMs, s.label).toBeGreaterThanOrEqual(0);
             expect(s.op, s.label).toBe("update");
@@ -88,7 +88,8 @@ describe("npm run rehearse", () => {
         const at = (k: string) => report.steps.filter((s) => s.kind === k);
         const end = (k: string) => Math.max(...at(k).map((s) => s.startMs + s.durationMs));
         const start = (k: string) => Math.min(...at(k).map((s) => s.startMs));
-        expect(end("validation")).toBeLessThanOrEqual(start("infisical"));
+        expect(end("validation")).toBeLessThanOrEqual(start("preflight"));
+        expect(end("preflight")).toBeLessThanOrEqual(start("infisical"));
         expect(end("infisical")).toBeLessThanOrEqual(start("heroku"));
         expect(end("heroku")).toBeLessThanOrEqual(start("health"));
         expect(end("health")).toBeLessThanOrEqual(start("revocation"));
