@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { CommandTarget } from "../config/schema";
+import { FINGERPRINT_VAR, isolatedCommand } from "./isolatedCommand";
 
 /**
  * A consumer with no Pulumi provider (`fly secrets import`, `kubectl`, a deploy hook) reached through
@@ -26,14 +27,16 @@ export function createCommandTarget(name: string, args: CommandTargetArgs, opts:
     return new command.local.Command(
         name,
         {
-            create: target.create,
-            update: target.update,
-            delete: target.delete,
+            // Each runs isolated: only the key, PATH, HOME, the fingerprint and passEnv reach it, and whatever it
+            // prints (logged by the provider, stored as stdout/stderr, quoted in its error) is redacted.
+            create: isolatedCommand(target.create, target.envVar, target.passEnv),
+            update: target.update === undefined ? undefined : isolatedCommand(target.update, target.envVar, target.passEnv),
+            delete: target.delete === undefined ? undefined : isolatedCommand(target.delete, target.envVar, target.passEnv),
             dir: target.dir,
             environment: {
                 [target.envVar]: pulumi.secret(args.apiKey),
                 // Plain, so previews show sha256:old → sha256:new for this consumer, and the command can log it.
-                ANTHROPIC_KEY_FINGERPRINT: args.fingerprint,
+                [FINGERPRINT_VAR]: args.fingerprint,
             },
         },
         // A command might echo its environment; keep whatever it prints out of plaintext state.

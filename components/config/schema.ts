@@ -6,6 +6,7 @@ import { notificationsSchema } from "./notificationsSchema";
 import { cutoverSchema, emergencySchema, revocationSchema } from "./revocationSchema";
 import { exposureSchema } from "./exposureSchema";
 import { transportUrl } from "./urlSchema";
+import { NEVER_PASSED } from "../commands/isolatedCommand";
 
 /**
  * The structure of the stack config (DESIGN.md, "Public surface"). Semantic checks that need more than one
@@ -59,6 +60,20 @@ export const commandTargetSchema = z.strictObject({
     delete: z.string().min(1).optional(),
     envVar: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an upper-case environment variable name").default(DEFAULT_SECRET_NAME),
     dir: z.string().optional(),
+    /**
+     * Other environment variables the command may see (e.g. FLY_API_TOKEN, KUBECONFIG). Everything else is unset
+     * before it runs (components/commands/isolatedCommand.ts); the project's own credentials can never be passed.
+     */
+    passEnv: z
+        .array(
+            z
+                .string()
+                .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name")
+                .refine((n) => !(NEVER_PASSED as readonly string[]).includes(n), {
+                    error: (iss) => `${String(iss.input)} is one of this project's credentials and never reaches a command; give the command its own, narrower credential`,
+                }),
+        )
+        .default([]),
 });
 
 export const targetsSchema = z.strictObject({

@@ -124,6 +124,15 @@ describe("stack config", () => {
         expect(err.message).toMatch(/duplicates targets.heroku\[0\]/);
     });
 
+    it("a command target may pass its own tools' variables, never one of the project's credentials", () => {
+        const err = problemsOf({ ...base(), targets: { commands: [{ name: "fly", create: "fly secrets import", passEnv: ["FLY_API_TOKEN", "HEROKU_API_KEY", "bad name"] }] } });
+        expect(err.problems.map((p) => p.key)).toEqual(["anthropic-key-rotation:targets.commands[0].passEnv[1]", "anthropic-key-rotation:targets.commands[0].passEnv[2]"]);
+        expect(err.message).toMatch(/HEROKU_API_KEY is one of this project's credentials and never reaches a command/);
+        expect(err.message).toMatch(/an environment variable name/);
+        const ok = loadRotationConfig(source({ ...base(), targets: { commands: [{ name: "fly", create: "fly secrets import", passEnv: ["FLY_API_TOKEN"] }] } }));
+        expect(ok.targets.commands[0]!.passEnv).toEqual(["FLY_API_TOKEN"]);
+    });
+
     it("rejects unknown target kinds", () => {
         const err = problemsOf({ ...base(), targets: { vercel: [{ project: "x" }] } });
         expect(err.problems[0]).toMatchObject({ key: "anthropic-key-rotation:targets" });
