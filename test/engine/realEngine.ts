@@ -178,6 +178,14 @@ export class EngineStack {
     }
 }
 
+/**
+ * The end of every engine scenario: the CLI reached no address but 127.0.0.1, and no key, credential or sk-ant-
+ * text is in anything it printed or stored (see EngineStack.leaks).
+ */
+export async function traceProblems(stack: EngineStack, keys: readonly string[]): Promise<string[]> {
+    return [...stack.guard.attempts.map((a) => `tried to reach ${a.method} ${a.target}`), ...(await stack.leaks(keys))];
+}
+
 /** Every credential and key a test used: none may appear in any artifact. */
 export function secretsOf(sb: Sandbox, keys: readonly string[]): string[] {
     return [sb.adminKey, sb.heroku.token, sb.infisical.clientSecret, sb.github.token, ...keys];
