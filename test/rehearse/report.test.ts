@@ -3,6 +3,8 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { describe, expect, it } from "vitest";
 import { attributeCalls, callShape, sequentialCalls } from "../../tools/bench/apiCalls";
+import { renderBench } from "../../tools/bench/render";
+import type { BenchRun, BenchSize } from "../../tools/bench/run";
 import { criticalPath } from "../../tools/bench/criticalPath";
 import { readEventLog } from "../../tools/rehearse/cliRunner";
 import { locatePulumi } from "../../tools/toolchain/locate";
@@ -167,6 +169,35 @@ describe("API-latency floor", () => {
         // Three dependent calls (each starts when the previous answered) and two in parallel with the first.
         expect(sequentialCalls([call(1100), call(1102), call(1105), call(1207), call(1310)], 100)).toBe(3);
         expect(sequentialCalls([call(1310), call(1100), call(1207)], 100), "order of the log does not matter").toBe(3);
+    });
+
+    it("a CLI row shows the floor of the harness run of the same size (the CLI's step times are whole seconds), – without one", () => {
+        const run = (phase: BenchRun["phase"], floor: number): BenchRun => ({
+            phase,
+            ok: true,
+            totalMs: 20_000,
+            startupMs: 1000,
+            path: { chain: [], lengthMs: 6000, spanMs: 6000, serialMs: 7000, steps: [] },
+            apiCalls: 30,
+            latencyFloorMs: floor,
+            callsPerTarget: [],
+            releasesPerApp: { "1": 1 },
+            publicKeyFetches: 0,
+            githubExecuted: false,
+        });
+        const size = (engine: BenchSize["engine"], n: number, floor: number): BenchSize => ({
+            n,
+            engine,
+            herokuApps: n,
+            githubSecrets: n,
+            repositories: n,
+            runs: [run("adopt", floor), run("rotate", floor)],
+            problems: [],
+        });
+        const text = renderBench([size("harness", 1, 1700), size("pulumi-cli", 1, 900), size("pulumi-cli", 10, 1500)], makeStyle(false), 1000);
+        const rotation = text.split("Adoption")[0]!.split("\n");
+        expect(rotation.find((l) => /^\s+1\s+pulumi CLI/.test(l))).toMatch(/7\.00 s\s+1\.70 s\s+3\.53×/);
+        expect(rotation.find((l) => /^\s+10\s+pulumi CLI/.test(l))).toMatch(/7\.00 s\s+–\s+–/);
     });
 
     it("groups calls by kind, names and ids dropped", () => {
