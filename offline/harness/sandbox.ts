@@ -2,7 +2,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
 import { formatIsoDate, utcToday } from "../../components/domain/dates";
-import { AnthropicEmulator, AnthropicEmulatorOptions, EmulatedKey } from "../emulators/anthropicEmulator";
+import { AnthropicEmulator, AnthropicEmulatorOptions, EmulatedKey, KeyOptions } from "../emulators/anthropicEmulator";
 import { GithubEmulator } from "../emulators/githubEmulator";
 import { HealthEmulator } from "../emulators/healthEmulator";
 import { HerokuEmulator } from "../emulators/herokuEmulator";
@@ -77,12 +77,17 @@ export class Sandbox {
     }
 
     /** "Creates a key in the Console": registers a fresh key with the Anthropic emulator and returns it. */
-    createKey(options: { name?: string; status?: "active" | "inactive" | "archived"; workspaceId?: string | null; value?: string } = {}): SandboxKey {
+    createKey(
+        options: Pick<KeyOptions, "expiresAt" | "principal" | "createdBy"> & { name?: string; status?: "active" | "inactive" | "archived"; workspaceId?: string | null; value?: string } = {},
+    ): SandboxKey {
         return this.anthropic.addKey({
             value: options.value ?? makeApiKey(),
             name: options.name ?? this.keyName(),
             workspaceId: options.workspaceId === undefined ? "wrkspc_01RaxxSandbox" : options.workspaceId,
             status: options.status ?? "active",
+            ...(options.expiresAt !== undefined ? { expiresAt: options.expiresAt } : {}),
+            ...(options.principal !== undefined ? { principal: options.principal } : {}),
+            ...(options.createdBy !== undefined ? { createdBy: options.createdBy } : {}),
         });
     }
 

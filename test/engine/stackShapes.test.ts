@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { readFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
-import { formatIsoDate, utcToday } from "../../components/domain/dates";
+import { addDays, formatIsoDate, utcToday } from "../../components/domain/dates";
+import { maxAgeDaysFor } from "../../components/domain/rotationAge";
 import { fingerprint } from "../../components/domain/fingerprint";
 import { HEALTH_PATH, Sandbox } from "../../offline/harness/sandbox";
 import { PROJECT_ROOT } from "../../offline/harness/providerHost";
@@ -60,7 +61,10 @@ describe.runIf(cli !== undefined || required)("real engine: the committed stack 
         stack = await EngineStack.start(requireCli(cli), { stack: "prod" });
         const seeded = seedFor(stack.sb, "prod");
         stack.setConfig(seeded.overrides);
-        const key = stack.sb.createKey({ name: seeded.keyName, workspaceId: seeded.workspace });
+        // As a prod key is created in the Console: owned by a service account, expiring two weeks after its
+        // rotation is due (validation.requireExpiry is mandatory for prod).
+        const expiresAt = addDays(utcToday(), maxAgeDaysFor("prod") + 14).toISOString();
+        const key = stack.sb.createKey({ name: seeded.keyName, workspaceId: seeded.workspace, expiresAt, principal: { type: "service_account", id: "svac_01RaxxProdRotation" } });
         await stack.setKey(key.value);
 
         const preview = await stack.preview(stack.policyArgs());
