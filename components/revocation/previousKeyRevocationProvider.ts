@@ -4,7 +4,7 @@ import { auditedFailure } from "../audit/notifyingAudit";
 import { fingerprint, isFingerprint } from "../domain/fingerprint";
 import { redact } from "../domain/keyFormat";
 import { UNKNOWN } from "../dynamic/unknown";
-import { checkOnce, HealthCheckSpec } from "../health/checkOnce";
+import { checkOnce } from "../health/checkOnce";
 import { systemClock } from "../time/clock";
 import { normalizeApiRoot, normalizeUrlInput } from "../http/urls";
 import { ADMIN_KEY_ENV, STEP_REVOCATION } from "./adminRecord";
@@ -57,20 +57,11 @@ export type { RevocationMode, KeyOutcome };
 export { DEFAULT_PROOF_INTERVAL_SECONDS, DEFAULT_PROOF_TIMEOUT_SECONDS, DEFAULT_WATCH_INTERVAL_SECONDS, DEFAULT_WATCH_MINUTES };
 export const RESULT_NO_PREVIOUS_KEY = "no previous key";
 
-export interface PreviousKeyRevocationOutputs {
+/** The settings it ran with (revocationInputs.ts), and what it did. */
+export interface PreviousKeyRevocationOutputs extends Settings {
     /** The CURRENT key (secret: same name as the secret input). Replaced keys are never outputs. */
     readonly apiKey: string;
     readonly fingerprint: string;
-    readonly keyId: string | null;
-    readonly mode: RevocationMode;
-    readonly emergency: boolean;
-    readonly compromisedKey: string | null;
-    readonly baseUrl: string;
-    readonly proofTimeoutSeconds: number;
-    readonly proofIntervalSeconds: number;
-    readonly watchMinutes: number;
-    readonly watchIntervalSeconds: number;
-    readonly healthChecks: readonly HealthCheckSpec[];
     /** Fingerprint of the key this resource held before the last key change; null on the first run. */
     readonly previousFingerprint: string | null;
     /** Admin API id of that key, when known. */
