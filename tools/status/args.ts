@@ -57,6 +57,39 @@ Exit codes:
   2  at least one key is overdue (with --live also: an active key past its max age, a stack
      referencing an inactive or missing key; with --strict any audit finding)`;
 
+/** One command-line word: `--flag`, `--flag=value` or `--flag value` (value() takes the next word). */
+export interface FlagWord {
+    readonly arg: string;
+    readonly flag: string;
+    /** The flag's value, inline or the next word (which it then consumes); a usage error when there is none. */
+    value(): string;
+    /** A usage error when the flag was given an inline value. */
+    noValue(): void;
+}
+
+/** The words of `argv` as flags, for the status tool's parsers (status and --exposure). */
+export function* readFlags(argv: readonly string[]): Generator<FlagWord> {
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i]!;
+        const eq = arg.indexOf("=");
+        const [flag, inline] = arg.startsWith("--") && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
+        yield {
+            arg,
+            flag,
+            value: (): string => {
+                if (inline !== undefined) return inline;
+                const next = argv[i + 1];
+                if (next === undefined || next.startsWith("--")) throw new UsageError(`${flag} needs a value`);
+                i += 1;
+                return next;
+            },
+            noValue: () => {
+                if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
+            },
+        };
+    }
+}
+
 export function parseStatusArgs(argv: readonly string[]): StatusOptions {
     let json = false;
     let live = false;
@@ -67,20 +100,7 @@ export function parseStatusArgs(argv: readonly string[]): StatusOptions {
     let dir: string | undefined;
     let anthropicUrl: string | undefined;
 
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i]!;
-        const eq = arg.indexOf("=");
-        const [flag, inline] = arg.startsWith("--") && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
-        const value = (): string => {
-            if (inline !== undefined) return inline;
-            const next = argv[i + 1];
-            if (next === undefined || next.startsWith("--")) throw new UsageError(`${flag} needs a value`);
-            i += 1;
-            return next;
-        };
-        const noValue = () => {
-            if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
-        };
+    for (const { arg, flag, value, noValue } of readFlags(argv)) {
         switch (flag) {
             case "--json":
                 noValue();

@@ -1,5 +1,5 @@
 import { MAX_EXPOSURE_HOURS } from "../../../components/exposure/settings";
-import { checkUrl, UsageError } from "../args";
+import { checkUrl, readFlags, UsageError } from "../args";
 
 /** `npm run status -- --exposure <key id or stack> [--hours N] [--json] [--dir PATH] [--anthropic-url URL]`. */
 export interface ExposureOptions {
@@ -35,17 +35,7 @@ export function parseExposureArgs(argv: readonly string[]): ExposureOptions {
     let json = false;
     let dir: string | undefined;
     let anthropicUrl: string | undefined;
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i]!;
-        const eq = arg.indexOf("=");
-        const [flag, inline] = arg.startsWith("--") && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
-        const value = (): string => {
-            if (inline !== undefined) return inline;
-            const next = argv[i + 1];
-            if (next === undefined || next.startsWith("--")) throw new UsageError(`${flag} needs a value`);
-            i += 1;
-            return next;
-        };
+    for (const { arg, flag, value } of readFlags(argv)) {
         switch (flag) {
             case "--exposure":
                 subject = value();
