@@ -71,8 +71,14 @@ export class Sandbox {
         await Promise.all(this.servers.map((s) => s.stop()));
     }
 
-    /** Today's Console name for the sandbox key. */
-    keyName(date: string = formatIsoDate(utcToday())): string {
+    /**
+     * The day the sandbox started (UTC). Every key it creates and every config it hands out carries this date, so
+     * a scenario that runs across midnight UTC does not name its keys by one day and its stack by the next.
+     */
+    readonly today = formatIsoDate(utcToday());
+
+    /** The Console name for the sandbox key, dated the day the sandbox started. */
+    keyName(date: string = this.today): string {
         return `raxx-sandbox-agents-${date}`;
     }
 

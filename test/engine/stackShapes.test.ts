@@ -31,7 +31,7 @@ function stackConfig(stack: string): Record<string, unknown> {
 }
 
 /** Seeds the emulators with what a committed stack file names, and returns the overrides that point it there. */
-function seedFor(sb: Sandbox, stack: string, date = formatIsoDate(utcToday())): { overrides: Record<string, unknown>; targets: StackTargets; keyName: string; workspace: string } {
+function seedFor(sb: Sandbox, stack: string, date = sb.today): { overrides: Record<string, unknown>; targets: StackTargets; keyName: string; workspace: string } {
     const config = stackConfig(stack);
     const targets = config["anthropic-key-rotation:targets"] as StackTargets;
     for (const h of targets.heroku ?? []) sb.heroku.seedApp(h.app, { OTHER: "kept" });
